@@ -1,0 +1,136 @@
+/**
+ * The list of commands with their help. Loading a command's code is deferred to
+ * `load`, so `--help` and `--version` load nothing else.
+ */
+
+/** What a command module exports. */
+export interface CommandModule {
+  run(argv: string[]): Promise<number>;
+}
+
+/** One subcommand. */
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  usage: string;
+  help: string;
+  load(): Promise<CommandModule>;
+}
+
+const JSON_FLAG = "  --json              print one JSON document instead of text";
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: "send",
+    summary: "send a message to an agent (echoed on the group stream unless --private)",
+    usage:
+      "send TARGET MESSAGE [--from NAME] [--private|-p] [--expect-reply|-e] [--within SECONDS]",
+    help: `  --from NAME         sender name (default: cli)
+  -p, --private       only the target's inbox, no echo on the group stream
+  -e, --expect-reply  track the message in the sender's pending ledger
+  --within SECONDS    reply deadline for --expect-reply (default: 120)
+${JSON_FLAG}`,
+    load: () => import("./send.ts"),
+  },
+  {
+    name: "broadcast",
+    summary: "post a message on the group stream, for every listening agent",
+    usage: "broadcast MESSAGE --from NAME",
+    help: `  --from NAME         sender name (required)
+${JSON_FLAG}`,
+    load: () => import("./broadcast.ts"),
+  },
+  {
+    name: "listen",
+    summary: "wait for the next DIRECT message (group messages are shown on the way)",
+    usage: "listen NAME [--timeout SECONDS] [--stealth] [--json]",
+    help: `  --timeout SECONDS   give up after this long (default: 60); exit 0 either way
+  --stealth           print nothing (still answers pings and takes the message)
+${JSON_FLAG}
+A request shows, under its line, the exact "reply" command that answers it.`,
+    load: () => import("./listen.ts"),
+  },
+  {
+    name: "monitor",
+    summary: "run a listener for NAME until stopped (one per name per host)",
+    usage: "monitor NAME [--stealth]",
+    help: `  --stealth           print nothing
+Registers NAME, prints every message, answers pings, re-pings overdue
+--expect-reply messages and escalates them to "watchdog". Ctrl-C stops it.`,
+    load: () => import("./monitor.ts"),
+  },
+  {
+    name: "ping",
+    summary: "ping an agent and measure the round trip",
+    usage: "ping TARGET [--from NAME] [--timeout SECONDS] [--json]",
+    help: `  --from NAME         sender name (default: cli)
+  --timeout SECONDS   how long to wait for the pong (default: 5); exit 1 on timeout
+${JSON_FLAG}`,
+    load: () => import("./ping.ts"),
+  },
+  {
+    name: "request",
+    summary: "send a request and wait for its reply",
+    usage: "request TARGET MESSAGE --from NAME [--timeout SECONDS] [--json]",
+    help: `  --from NAME         requester name (required)
+  --timeout SECONDS   how long to wait for the reply (default: 180); exit 1 on timeout
+${JSON_FLAG}`,
+    load: () => import("./request.ts"),
+  },
+  {
+    name: "reply",
+    summary: "answer a request, with the key shown by listen",
+    usage: "reply REPLY_KEY TEXT [--from NAME]",
+    help: `  --from NAME         replier name (default: cli)
+REPLY_KEY looks like mesh:reply:<32 hex characters>.`,
+    load: () => import("./reply.ts"),
+  },
+  {
+    name: "ack",
+    summary: 'clear your pending entries for PEER and send it "ACK: TEXT" privately',
+    usage: "ack PEER TEXT [--from NAME]",
+    help: `  --from NAME         your name (default: cli)`,
+    load: () => import("./ack.ts"),
+  },
+  {
+    name: "pending",
+    summary: "list NAME's messages still waiting for a reply",
+    usage: "pending NAME [--json]",
+    help: JSON_FLAG,
+    load: () => import("./pending.ts"),
+  },
+  {
+    name: "register",
+    summary: "register NAME in the registry for 180 s",
+    usage: "register NAME [--role TEXT]",
+    help: `  --role TEXT         what this agent does, shown by who`,
+    load: () => import("./register.ts"),
+  },
+  {
+    name: "deregister",
+    summary: "remove NAME from the registry",
+    usage: "deregister NAME",
+    help: "",
+    load: () => import("./deregister.ts"),
+  },
+  {
+    name: "who",
+    summary: "list registered agents",
+    usage: "who [--all] [--json]",
+    help: `  --all               also agents with an inbox but no live registration
+${JSON_FLAG}`,
+    load: () => import("./who.ts"),
+  },
+  {
+    name: "demo",
+    summary: "run a short scripted exchange between two agents on a throwaway database",
+    usage: "demo",
+    help: "",
+    load: () => import("./demo.ts"),
+  },
+];
+
+/** The command called `name`, or undefined. */
+export function findCommand(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}

@@ -1,0 +1,32 @@
+import { parse, printJson, seconds, str } from "./_args.ts";
+import { interruptSignal, withMesh } from "./_mesh.ts";
+import { UsageError } from "../lib/errors.ts";
+
+/** `agent-mesh request TARGET MESSAGE --from NAME [--timeout SECONDS] [--json]` */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals: [to, text] } = parse("request", argv, {
+    from: { type: "string" },
+    timeout: { type: "string" },
+    json: { type: "boolean" },
+  }, ["TARGET", "MESSAGE"]);
+  const from = str(values.from);
+  if (!from) throw new UsageError('Missing --from NAME (see "agent-mesh help request")');
+  const timeoutS = seconds(values.timeout, "--timeout", 180);
+  const interrupt = interruptSignal();
+  try {
+    const { reply } = await withMesh(
+      (mesh) =>
+        mesh.request({ from, to, text, timeoutMs: timeoutS * 1000, signal: interrupt.signal }),
+      {
+        names: { "sender name": from, "target name": to },
+        text,
+      },
+    );
+    if (values.json) printJson({ reply });
+    else if (reply) console.log(reply.text);
+    else console.error("timeout: no reply received");
+    return reply ? 0 : 1;
+  } finally {
+    interrupt.dispose();
+  }
+}

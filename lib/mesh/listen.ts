@@ -1,0 +1,198 @@
+/**
+ * Taking messages out of an agent's inbox: exactly one listener of a name gets
+ * each DIRECT message, and it is acknowledged only after it was shown or handed
+ * over, so a crash in between repeats it instead of losing it.
+ */
+import { dirname } from "node:path";
+import { faultPoint } from "../fault.ts";
+import { checkName } from "../names.ts";
+import { agentFile, ensureHome } from "../paths.ts";
+import type { StreamEntry } from "../store/port.ts";
+import { ESCALATION_TARGET, type OverdueAction, planOverdue } from "./ledger.ts";
+import { type Message, notifyLine, parseEntry } from "./message.ts";
+import { type Mesh, RENDEZVOUS_TTL_S, type WaitOptions } from "./mesh.ts";
+import { renew } from "./presence.ts";
+
+/** A DIRECT message taken from an inbox, not yet acknowledged. */
+export interface Delivery {
+  message: Message;
+  /** Marks it handled: it will never be given out again. Call after showing it. */
+  ack(): Promise<void>;
+}
+
+/** Options of `nextDirect`. */
+export interface ListenOptions extends WaitOptions {
+  /** Also take group traffic (the CLI's listen and monitor do; `mesh_listen` does not). */
+  withGroup?: boolean;
+  /** Called for each group message from another agent, before it is acknowledged. */
+  onGroup?: (message: Message) => void | Promise<void>;
+}
+
+const readyGroups = new WeakMap<Mesh, Set<string>>();
+
+/** A saved cursor of the original tool, used once as the starting point on Redis. */
+function originalCursor(mesh: Mesh, kind: "cursor" | "groupCursor", name: string): string | null {
+  if (mesh.store.engine !== "redis") return null;
+  try {
+    const id = Deno.readTextFileSync(agentFile(mesh.config.home, kind, name)).trim();
+    return /^\d+-\d+$/.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+async function ensureGroups(mesh: Mesh, name: string, withGroup: boolean): Promise<void> {
+  let ready = readyGroups.get(mesh);
+  if (!ready) readyGroups.set(mesh, ready = new Set());
+  const group = mesh.keys.consumerGroup(name);
+  const inbox = mesh.keys.inbox(name);
+  if (!ready.has(inbox + "\n" + group)) {
+    // A first listen gets what was sent before anyone listened.
+    await mesh.store.ensureGroup(inbox, group, originalCursor(mesh, "cursor", name) ?? "0");
+    ready.add(inbox + "\n" + group);
+  }
+  if (withGroup && !ready.has(mesh.keys.group + "\n" + group)) {
+    // Group history from before the first listen is not replayed (as the original).
+    const start = originalCursor(mesh, "groupCursor", name) ?? "$";
+    await mesh.store.ensureGroup(mesh.keys.group, group, start);
+    ready.add(mesh.keys.group + "\n" + group);
+  }
+}
+
+/**
+ * Waits up to `timeoutMs` for the next DIRECT message to `name`. Pings on the way
+ * are answered; group messages go to `onGroup` (own echoes skipped). Returns null
+ * on timeout or abort.
+ */
+export async function nextDirect(
+  mesh: Mesh,
+  name: string,
+  opts: ListenOptions,
+): Promise<Delivery | null> {
+  checkName(name);
+  const withGroup = opts.withGroup ?? false;
+  await ensureGroups(mesh, name, withGroup);
+  const group = mesh.keys.consumerGroup(name);
+  const inbox = mesh.keys.inbox(name);
+  const streams = withGroup ? [inbox, mesh.keys.group] : [inbox];
+  const deadline = Date.now() + opts.timeoutMs;
+  for (let first = true;; first = false) {
+    const left = deadline - Date.now();
+    if ((!first && left <= 0) || opts.signal?.aborted) return null;
+    const batches = await mesh.store.consume(group, streams, {
+      count: 1,
+      blockMs: Math.max(left, 0),
+      signal: opts.signal,
+      leaseMs: mesh.config.leaseMs,
+    });
+    let found: Delivery | null = null;
+    for (const batch of batches) {
+      for (const entry of batch.entries) {
+        if (batch.stream === inbox) {
+          found ??= await handleInbox(mesh, name, group, inbox, entry);
+        } else {
+          await handleGroup(mesh, name, group, entry, opts.onGroup);
+        }
+      }
+    }
+    if (found) return found;
+    if (left <= 0) return null;
+  }
+}
+
+async function handleInbox(
+  mesh: Mesh,
+  name: string,
+  group: string,
+  inbox: string,
+  entry: StreamEntry,
+): Promise<Delivery | null> {
+  const parsed = parseEntry(entry);
+  if (parsed?.kind === "message") {
+    await faultPoint("after-take");
+    return {
+      message: parsed.message,
+      ack: async () => {
+        await mesh.store.ack(inbox, group, [entry.id]);
+        // A message from a peer is the reply the ledger was waiting for.
+        const ledger = mesh.ledger(name);
+        if (ledger.exists()) await ledger.removePeer(parsed.message.from);
+      },
+    };
+  }
+  if (parsed?.kind === "ping") {
+    await mesh.store.appendMany([{
+      stream: mesh.keys.pong(parsed.nonce),
+      fields: { from: name, pong: "1" },
+      ttlSec: RENDEZVOUS_TTL_S,
+    }]);
+  }
+  await mesh.store.ack(inbox, group, [entry.id]); // pings and unreadable entries
+  return null;
+}
+
+async function handleGroup(
+  mesh: Mesh,
+  name: string,
+  group: string,
+  entry: StreamEntry,
+  onGroup?: (m: Message) => void | Promise<void>,
+): Promise<void> {
+  const parsed = parseEntry(entry);
+  if (parsed?.kind === "message" && parsed.message.from !== name) await onGroup?.(parsed.message);
+  await mesh.store.ack(mesh.keys.group, group, [entry.id]);
+}
+
+/** Appends a DIRECT message to `notify-<name>.log`, the file a harness can watch. */
+export async function appendNotify(mesh: Mesh, name: string, message: Message): Promise<void> {
+  const path = agentFile(mesh.config.home, "notify", name);
+  ensureHome(dirname(path));
+  await Deno.writeTextFile(path, notifyLine(message), { append: true, mode: 0o600 });
+}
+
+/**
+ * Idle-time duties of a listener of `name`: re-ping overdue ledger entries and
+ * escalate hopeless ones, and renew the registration (registering when `register`).
+ */
+export async function housekeeping(
+  mesh: Mesh,
+  name: string,
+  register = false,
+): Promise<OverdueAction[]> {
+  await renew(mesh, name, register);
+  const ledger = mesh.ledger(name);
+  if (!ledger.exists()) return [];
+  const actions = await ledger.update((entries) => {
+    const plan = planOverdue(entries, Date.now() / 1000);
+    return { entries: plan.entries, result: plan.actions, write: plan.actions.length > 0 };
+  });
+  for (const { kind, entry } of actions) {
+    const msg = kind === "reping" ? { to: entry.peer, text: `[re-ping] ${entry.note}` } : {
+      to: ESCALATION_TARGET,
+      text: `[escalate] no reply from ${entry.peer} for: ${entry.note}`,
+    };
+    try {
+      await mesh.send({ from: name, ...msg, private: true });
+    } catch (err) {
+      // One refused re-ping (rate gate) must not stop the others or the listener.
+      console.error(`agent-mesh: ${kind} to ${msg.to} failed: ${(err as Error).message}`);
+    }
+  }
+  return actions;
+}
+
+/** The newest `limit` messages of `name`'s inbox or of the group stream, oldest first, not consumed. */
+export async function history(
+  mesh: Mesh,
+  name: string,
+  scope: "inbox" | "group",
+  limit: number,
+): Promise<Message[]> {
+  checkName(name);
+  const stream = scope === "inbox" ? mesh.keys.inbox(name) : mesh.keys.group;
+  const entries = await mesh.store.revRange(stream, limit);
+  return entries
+    .map(parseEntry)
+    .flatMap((p) => (p?.kind === "message" ? [p.message] : []))
+    .reverse();
+}

@@ -1,0 +1,223 @@
+/**
+ * The messaging logic, written once against the storage port and shared by the
+ * CLI commands and the MCP server: send, broadcast, ping, request, reply, ack.
+ * Presence and listening live beside it (presence.ts, listen.ts).
+ */
+import type { Config } from "../config.ts";
+import { GateDeniedError, UsageError } from "../errors.ts";
+import { checkName } from "../names.ts";
+import type { AppendOp, Store } from "../store/port.ts";
+import { GATE_WINDOW_S, gateVerdict, type Verdict } from "./gate.ts";
+import { Keys, newNonce, nowTs } from "./keys.ts";
+import { Ledger } from "./ledger.ts";
+import { messageFields } from "./message.ts";
+import { checkReplyKey, checkText } from "./validate.ts";
+
+/** How long an answered pong or an unread reply stays in the store, in seconds. */
+export const RENDEZVOUS_TTL_S = 300;
+
+/** Result of a send or broadcast. */
+export interface SendResult {
+  ok: true;
+  id: string;
+  verdict: Verdict;
+}
+
+/** Result of a ping. */
+export interface PingResult {
+  ok: boolean;
+  latency_ms?: number;
+  from?: string;
+}
+
+/** A reply to a request. */
+export interface Reply {
+  from: string;
+  text: string;
+  ts: string;
+}
+
+/** Options of calls that wait. */
+export interface WaitOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** The mesh as one agent-facing API over a store. */
+export class Mesh {
+  readonly keys: Keys;
+
+  constructor(readonly store: Store, readonly config: Config) {
+    this.keys = new Keys(config.prefix);
+  }
+
+  /** Throws a UsageError when `text` is not a string or is over the size limit. */
+  checkText(text: unknown, what = "message"): string {
+    return checkText(text, this.config.maxBytes, what);
+  }
+
+  /** The ledger of `sender`. */
+  ledger(sender: string): Ledger {
+    return new Ledger(this.config.home, checkName(sender));
+  }
+
+  /**
+   * Runs the rate gate for sender→target and appends the audit entry together with
+   * `ops` (unless denied) in one round trip. Throws GateDeniedError when enforcing.
+   */
+  async #gated(from: string, to: string, text: string, ops: AppendOp[]): Promise<Verdict> {
+    let count = 0;
+    try {
+      count = await this.store.incrWindow(this.keys.rate(from, to), GATE_WINDOW_S);
+    } catch {
+      count = 0; // the original lets sends through when the gate itself fails
+    }
+    const verdict = gateVerdict(count, this.config.gateLimit, this.config.gateEnforce);
+    const audit: AppendOp = {
+      stream: this.keys.audit,
+      fields: {
+        from,
+        to,
+        rate: String(count),
+        window: String(GATE_WINDOW_S),
+        verdict,
+        ts: nowTs(),
+        msg: text.slice(0, 200),
+      },
+    };
+    await this.store.appendMany(verdict === "deny" ? [audit] : [audit, ...ops]);
+    if (verdict === "deny") {
+      throw new GateDeniedError(
+        `Rate limit: ${from} sent more than ${this.config.gateLimit} messages to ${to} in ${GATE_WINDOW_S} s (AGENT_MESH_GATE_ENFORCE=1)`,
+      );
+    }
+    return verdict;
+  }
+
+  /** Sends `text` to `to`'s inbox and, unless private, echoes it on the group stream. */
+  async send(o: {
+    from: string;
+    to: string;
+    text: string;
+    private?: boolean;
+    expectReply?: boolean;
+    withinS?: number;
+  }): Promise<SendResult> {
+    const from = checkName(o.from, "sender name");
+    const to = checkName(o.to, "target name");
+    const text = this.checkText(o.text);
+    const now = Date.now();
+    const id = crypto.randomUUID();
+    const ts = nowTs(now);
+    const within = o.withinS ?? 120;
+    const extra = o.expectReply
+      ? { expect_reply: "1", deadline: String(now / 1000 + within) }
+      : undefined;
+    const fields = messageFields({ from, text, id, ts }, extra);
+    const ops: AppendOp[] = [{ stream: this.keys.inbox(to), fields }];
+    if (!o.private) ops.push({ stream: this.keys.group, fields: { ...fields, to } });
+    const verdict = await this.#gated(from, to, text, ops);
+    if (o.expectReply) {
+      await this.ledger(from).add({
+        id: crypto.randomUUID(),
+        dir: "out",
+        peer: to,
+        msg_id: id,
+        sent_ts: now / 1000,
+        deadline_ts: now / 1000 + within,
+        tries: 0,
+        note: text.slice(0, 200),
+        escalated: false,
+      });
+    }
+    return { ok: true, id, verdict };
+  }
+
+  /** Posts `text` on the group stream only, to every listening agent. */
+  async broadcast(o: { from: string; text: string }): Promise<SendResult> {
+    const from = checkName(o.from, "sender name");
+    const text = this.checkText(o.text);
+    const id = crypto.randomUUID();
+    const fields = messageFields({ from, text, id, ts: nowTs() }, { to: "*" });
+    const verdict = await this.#gated(from, "*", text, [{ stream: this.keys.group, fields }]);
+    return { ok: true, id, verdict };
+  }
+
+  /** Pings `to` and waits for any of its listeners to answer. */
+  async ping(o: { from: string; to: string } & WaitOptions): Promise<PingResult> {
+    const from = checkName(o.from, "sender name");
+    const to = checkName(o.to, "target name");
+    const nonce = newNonce();
+    const pong = this.keys.pong(nonce);
+    const started = performance.now();
+    await this.store.append(this.keys.inbox(to), { from, msg_type: "ping", nonce, ts: nowTs() });
+    try {
+      const got = await this.store.read({ [pong]: "0" }, {
+        blockMs: o.timeoutMs,
+        count: 1,
+        signal: o.signal,
+      });
+      const entry = got[0]?.entries[0];
+      if (!entry) return { ok: false };
+      const latency = performance.now() - started;
+      return { ok: true, latency_ms: Math.round(latency * 100) / 100, from: entry.fields.from };
+    } finally {
+      await this.store.del(pong).catch(() => {});
+    }
+  }
+
+  /** Sends a request to `to` and waits for its reply. */
+  async request(
+    o: { from: string; to: string; text: string } & WaitOptions,
+  ): Promise<{ reply: Reply | null; id: string; reply_to: string }> {
+    const from = checkName(o.from, "sender name");
+    const to = checkName(o.to, "target name");
+    const text = this.checkText(o.text);
+    const nonce = newNonce();
+    const replyKey = this.keys.reply(nonce);
+    await this.store.append(this.keys.inbox(to), {
+      from,
+      msg: text,
+      reply_to: replyKey,
+      ts: nowTs(),
+      id: nonce,
+    });
+    try {
+      const got = await this.store.read({ [replyKey]: "0" }, {
+        blockMs: o.timeoutMs,
+        count: 1,
+        signal: o.signal,
+      });
+      const f = got[0]?.entries[0]?.fields;
+      const reply = f ? { from: f.from ?? "?", text: f.reply ?? "", ts: f.ts ?? "" } : null;
+      return { reply, id: nonce, reply_to: replyKey };
+    } finally {
+      await this.store.del(replyKey).catch(() => {});
+    }
+  }
+
+  /** Answers a request: only a reply rendezvous key of this mesh's prefix is accepted. */
+  async reply(o: { from: string; replyTo: string; text: string }): Promise<{ ok: true }> {
+    const from = checkName(o.from, "sender name");
+    const text = this.checkText(o.text, "reply");
+    checkReplyKey(this.keys, o.replyTo);
+    await this.store.appendMany([{
+      stream: o.replyTo,
+      fields: { from, reply: text, ts: nowTs() },
+      ttlSec: RENDEZVOUS_TTL_S,
+    }]);
+    return { ok: true };
+  }
+
+  /** Clears the sender's ledger entries for `peer` and sends `ACK: text` privately. */
+  async ack(
+    o: { from: string; peer: string; text: string },
+  ): Promise<SendResult & { cleared: number }> {
+    const from = checkName(o.from, "sender name");
+    const peer = checkName(o.peer, "peer name");
+    const text = this.checkText(o.text);
+    const cleared = await this.ledger(from).removePeer(peer);
+    const sent = await this.send({ from, to: peer, text: `ACK: ${text}`, private: true });
+    return { ...sent, cleared };
+  }
+}

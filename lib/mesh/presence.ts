@@ -1,0 +1,81 @@
+/**
+ * The registry: who is on the mesh. An entry is the original's JSON string under
+ * `P:registry:<name>` with a 180 s TTL, renewed by monitors and live sessions.
+ */
+import { UsageError } from "../errors.ts";
+import { checkName } from "../names.ts";
+import type { Mesh } from "./mesh.ts";
+
+/** Lifetime of a registry entry, in seconds (the original's value). */
+export const REGISTRY_TTL_S = 180;
+
+/** A registry entry, with the original's field names. */
+export interface AgentInfo {
+  agent: string;
+  role: string;
+  pid: number;
+  ts: number;
+  /** Only in `who --all`: false for an agent that has an inbox but no live registration. */
+  online?: boolean;
+}
+
+/** Registers `name` (or renews it) with `role`. */
+export async function register(mesh: Mesh, name: string, role = ""): Promise<AgentInfo> {
+  checkName(name);
+  if (typeof role !== "string" || role.length > 200) {
+    throw new UsageError("Invalid role: use text of at most 200 characters");
+  }
+  const info: AgentInfo = { agent: name, role, pid: Deno.pid, ts: Date.now() / 1000 };
+  await mesh.store.set(mesh.keys.registry(name), JSON.stringify(info), REGISTRY_TTL_S);
+  return info;
+}
+
+/** Removes `name` from the registry; false when it was not registered. */
+export async function deregister(mesh: Mesh, name: string): Promise<boolean> {
+  checkName(name);
+  return (await mesh.store.del(mesh.keys.registry(name))) > 0;
+}
+
+/** Renews `name`'s registration keeping its role; registers it when `orRegister`. */
+export async function renew(mesh: Mesh, name: string, orRegister = false): Promise<void> {
+  const raw = await mesh.store.get(mesh.keys.registry(name));
+  const old = raw ? parseInfo(raw) : null;
+  if (old || orRegister) await register(mesh, name, old?.role ?? "");
+}
+
+function parseInfo(raw: string): AgentInfo | null {
+  try {
+    const v = JSON.parse(raw);
+    if (!v || typeof v.agent !== "string") return null;
+    return {
+      agent: v.agent,
+      role: typeof v.role === "string" ? v.role : "",
+      pid: Number(v.pid) || 0,
+      ts: Number(v.ts) || 0,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The registered agents, sorted by name, in two round trips whatever their number.
+ * With `all`, agents that have an inbox but no live registration follow, `online: false`.
+ */
+export async function who(mesh: Mesh, all = false): Promise<AgentInfo[]> {
+  const keys = await mesh.store.scan(mesh.keys.registryPrefix, "string");
+  const values = keys.length ? await mesh.store.getMany(keys) : [];
+  const agents = values.flatMap((v) => (v ? [parseInfo(v)] : [])).filter((a): a is AgentInfo =>
+    a !== null
+  );
+  agents.sort((a, b) => a.agent.localeCompare(b.agent));
+  if (!all) return agents;
+  const known = new Set(agents.map((a) => a.agent));
+  const inboxes = await mesh.store.scan(mesh.keys.inboxPrefix, "stream");
+  const offline = inboxes
+    .map((k) => k.slice(mesh.keys.inboxPrefix.length))
+    .filter((n) => !known.has(n))
+    .sort()
+    .map((agent): AgentInfo => ({ agent, role: "", pid: 0, ts: 0, online: false }));
+  return [...agents.map((a) => ({ ...a, online: true })), ...offline];
+}

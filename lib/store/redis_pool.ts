@@ -1,0 +1,245 @@
+/**
+ * Blocking reads of the Redis engine. A blocked XREAD/XREADGROUP holds its whole
+ * connection, so each runs on a pooled duplicate connection, never on the main
+ * one (whose auto-pipeline would stall behind it). Cancellation is CLIENT UNBLOCK,
+ * sent on the main connection with the pooled connection's CLIENT ID.
+ */
+import type { Redis } from "npm:ioredis@5.11.1";
+import { isTransient } from "./redis_errors.ts";
+
+/** Longest pause between two reconnect attempts. */
+export const MAX_BACKOFF_MS = 2000;
+/** How long a blocked command may overrun its BLOCK time before its socket is presumed dead. */
+const WATCHDOG_GRACE_MS = 5000;
+/** How long a cancellation may wait for CLIENT UNBLOCK before dropping the connection. */
+const UNBLOCK_WAIT_MS = 300;
+
+/** Reconnect delay after `attempt` failures: 50 ms doubling, capped at MAX_BACKOFF_MS. */
+export function backoff(attempt: number): number {
+  return Math.min(50 * 2 ** Math.max(0, attempt - 1), MAX_BACKOFF_MS);
+}
+
+/** Waits `ms`, or less when `signal` aborts; never rejects and leaves no timer behind. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Resolves when `conn` has ended, or after `ms` at the latest (a dead socket may never say so). */
+export function ended(conn: Redis, ms = 200): Promise<void> {
+  if (conn.status === "end") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      conn.off("end", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    conn.once("end", done);
+  });
+}
+
+/** Ends `conn` unless it has already ended (disconnecting twice would arm a stray timer). */
+export function hangUp(conn: Redis): void {
+  if (conn.status !== "end") conn.disconnect();
+}
+
+/** A pooled connection and its server-side id, for CLIENT UNBLOCK. */
+interface Slot {
+  conn: Redis;
+  id: string;
+}
+
+/** Pool of connections reserved for blocking commands. */
+export class BlockingPool {
+  #main: Redis;
+  #maxIdle: number;
+  #idle: Slot[] = [];
+  #conns = new Set<Redis>();
+  #busy = new Set<Promise<unknown>>();
+  #closing = new AbortController();
+
+  constructor(main: Redis, maxIdle = 4) {
+    this.#main = main;
+    this.#maxIdle = maxIdle;
+  }
+
+  /** Aborts when the pool closes. */
+  get closing(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  /** `signal` combined with the pool's closing. */
+  signalFor(signal?: AbortSignal): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.#closing.signal]) : this.#closing.signal;
+  }
+
+  /**
+   * Runs `fn` on a pooled connection; `fn` blocks on Redis for at most `ms`. When
+   * `signal` aborts, the command is unblocked and `use` resolves with its reply
+   * (usually null). Transport failures reject; the caller decides to retry.
+   */
+  use<T>(
+    ms: number,
+    signal: AbortSignal,
+    fn: (conn: Redis) => Promise<T | null>,
+  ): Promise<T | null> {
+    const run = this.#use(ms, signal, fn);
+    this.#busy.add(run);
+    const forget = () => this.#busy.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
+  async #use<T>(
+    ms: number,
+    signal: AbortSignal,
+    fn: (conn: Redis) => Promise<T | null>,
+  ): Promise<T | null> {
+    const slot = await this.#acquire(signal);
+    if (!slot) return null;
+    let settled = false;
+    let unblocking: Promise<void> | undefined;
+    const onAbort = () => {
+      // On close every connection is hung up anyway: no need to unblock one by one.
+      if (!this.#closing.signal.aborted) unblocking ??= this.#unblock(slot, () => settled);
+    };
+    // A half-open socket (host gone, no RST) would block forever: hang up, the caller retries.
+    const watchdog = setTimeout(() => hangUp(slot.conn), ms + WATCHDOG_GRACE_MS);
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    try {
+      return await fn(slot.conn);
+    } catch (err) {
+      if (signal.aborted) return null;
+      throw err;
+    } finally {
+      settled = true;
+      clearTimeout(watchdog);
+      signal.removeEventListener("abort", onAbort);
+      if (unblocking) await unblocking;
+      this.#release(slot);
+    }
+  }
+
+  /** Unblocks the slot's command; a command not blocked yet gets a few more tries. */
+  async #unblock(slot: Slot, settled: () => boolean): Promise<void> {
+    const deadline = Date.now() + UNBLOCK_WAIT_MS;
+    while (!settled() && Date.now() < deadline) {
+      const unblocked = await raceTimeout(
+        this.#main.client("UNBLOCK", slot.id).then((n) => n === 1, () => null),
+        deadline - Date.now(),
+      );
+      if (unblocked === true || settled()) return;
+      if (unblocked === null) break; // main connection down or slow: give up on it
+      await sleep(5);
+    }
+    if (!settled()) hangUp(slot.conn); // its command then rejects, and use() resolves
+  }
+
+  async #acquire(signal: AbortSignal): Promise<Slot | null> {
+    for (let slot = this.#idle.pop(); slot; slot = this.#idle.pop()) {
+      if (slot.conn.status === "ready") return slot;
+      hangUp(slot.conn);
+    }
+    if (signal.aborted) return null;
+    const pending = this.#connect();
+    let stop = () => {};
+    const aborted = new Promise<null>((resolve) => {
+      stop = () => resolve(null);
+      signal.addEventListener("abort", stop, { once: true });
+    });
+    try {
+      const slot = await Promise.race([pending, aborted]);
+      if (!slot) pending.then((s) => this.#release(s), () => {});
+      return slot;
+    } finally {
+      signal.removeEventListener("abort", stop);
+    }
+  }
+
+  async #connect(): Promise<Slot> {
+    // No reconnects and no offline queue here: a dropped pooled connection fails its
+    // command at once and is replaced, so the retry loop keeps control of the timing.
+    const conn = this.#main.duplicate({
+      lazyConnect: true,
+      enableAutoPipelining: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    conn.on("error", () => {}); // failures surface as rejected commands
+    this.#conns.add(conn);
+    conn.once("end", () => this.#conns.delete(conn));
+    try {
+      await conn.connect();
+      const id = await conn.client("ID");
+      return { conn, id: String(id) };
+    } catch (err) {
+      hangUp(conn);
+      throw err;
+    }
+  }
+
+  #release(slot: Slot): void {
+    const reusable = slot.conn.status === "ready" && !this.#closing.signal.aborted &&
+      this.#idle.length < this.#maxIdle;
+    if (reusable) this.#idle.push(slot);
+    else hangUp(slot.conn);
+  }
+
+  /** Ends every blocked command (they resolve with nothing) and every connection. */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    this.#idle = [];
+    const conns = [...this.#conns];
+    conns.forEach(hangUp);
+    await Promise.allSettled([...this.#busy]);
+    await Promise.all(conns.map((c) => ended(c)));
+  }
+}
+
+/** Resolves with `p`'s value, or null after `ms`; the timer is always cleared. */
+function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer = 0;
+  const late = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), ms));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Calls `attempt(ms)` in slices of at most `sliceMs` until it yields something,
+ * `blockMs` have passed, or `signal` aborts (then null). Transport failures are
+ * retried with backoff until the deadline: a Redis restart costs a pause, not an error.
+ */
+export async function blockUntil<T>(
+  blockMs: number,
+  sliceMs: number,
+  signal: AbortSignal,
+  attempt: (ms: number) => Promise<T | null>,
+): Promise<T | null> {
+  const deadline = Date.now() + blockMs;
+  let failures = 0;
+  while (!signal.aborted) {
+    const left = deadline - Date.now();
+    if (left <= 0) return null;
+    try {
+      const got = await attempt(Math.max(1, Math.ceil(Math.min(left, sliceMs))));
+      failures = 0;
+      if (got !== null) return got;
+    } catch (err) {
+      if (signal.aborted) return null;
+      if (!isTransient(err)) throw err;
+      failures++;
+      await sleep(Math.min(backoff(failures), deadline - Date.now()), signal);
+    }
+  }
+  return null;
+}

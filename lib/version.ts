@@ -1,0 +1,2 @@
+/** The agent-mesh version, printed by `--version`. */
+export const VERSION = "0.1.0";

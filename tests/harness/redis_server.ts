@@ -1,0 +1,131 @@
+/**
+ * Starts a real `redis-server` on a free loopback port in a temp dir, for tests.
+ * Where `redis-server` is missing, says so loudly and returns null, unless
+ * AGENT_MESH_REQUIRE_REDIS=1: then it throws.
+ */
+
+/** A running throwaway Redis. Dispose it (`await using`) to stop it and remove its dir. */
+export interface RedisServer extends AsyncDisposable {
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  /** Stops the server (SIGTERM, or SIGKILL with `hard`) and waits for it to exit. */
+  stop(hard?: boolean): Promise<void>;
+  /** Starts it again on the same port and dir (after `stop`). */
+  restart(): Promise<void>;
+}
+
+let warned = false;
+
+/** Why Redis tests cannot run here, or null when redis-server is available. */
+export function redisMissing(): string | null {
+  try {
+    const out = new Deno.Command("redis-server", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync();
+    return out.success ? null : "redis-server --version failed";
+  } catch {
+    return "redis-server is not installed (apt-get install -y redis-server, or brew install redis)";
+  }
+}
+
+/** True when the Redis half of the tests must run (CI). */
+export function redisRequired(): boolean {
+  return Deno.env.get("AGENT_MESH_REQUIRE_REDIS") === "1";
+}
+
+/** Whether to skip Redis tests; warns loudly once, and throws when Redis is required. */
+export function skipRedis(): boolean {
+  const why = redisMissing();
+  if (!why) return false;
+  if (redisRequired()) throw new Error(`AGENT_MESH_REQUIRE_REDIS=1 but ${why}`);
+  if (!warned) {
+    warned = true;
+    console.error(`\n!!! SKIPPING the Redis half of the tests: ${why}\n`);
+  }
+  return true;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function waitForPort(port: number, child: Deno.ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let exited = false;
+  child.status.then(() => exited = true);
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`redis-server on port ${port} exited at start`);
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.close();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  throw new Error(`redis-server did not listen on port ${port} within 10 s`);
+}
+
+/** Starts redis-server; the process stops by itself after `maxSeconds` at the latest. */
+export async function startRedis(maxSeconds = 900): Promise<RedisServer> {
+  const dir = await Deno.makeTempDir({ prefix: "agent-mesh-redis-" });
+  const port = freePort();
+  let child: Deno.ChildProcess | null = null;
+  const spawn = async () => {
+    // `timeout` makes sure a server orphaned by a crashed test run stops by itself.
+    child = new Deno.Command("timeout", {
+      args: [
+        String(maxSeconds),
+        "redis-server",
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dir,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "yes",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await waitForPort(port, child);
+  };
+  const stop = async (hard = false) => {
+    const c = child as Deno.ChildProcess | null;
+    if (!c) return;
+    child = null;
+    try {
+      // timeout forwards SIGTERM; SIGKILL would orphan redis-server, so send it to the server via pkill.
+      if (hard) {
+        new Deno.Command("pkill", { args: ["-KILL", "-f", `redis-server 127.0.0.1:${port}`] })
+          .outputSync();
+      } else c.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await c.status;
+  };
+  await spawn();
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    port,
+    dir,
+    stop,
+    restart: spawn,
+    async [Symbol.asyncDispose]() {
+      await stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
