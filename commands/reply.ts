@@ -12,6 +12,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       names: { "sender name": str(values.from) },
       text,
+      replyKey: replyTo,
     },
   );
   if (values.json) printJson(result);

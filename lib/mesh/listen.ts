@@ -79,6 +79,16 @@ export async function nextDirect(
   for (let first = true;; first = false) {
     const left = deadline - Date.now();
     if ((!first && left <= 0) || opts.signal?.aborted) return null;
+    if (withGroup) {
+      // Group traffic that came before the next DIRECT message is shown first.
+      const backlog = await mesh.store.consume(group, [mesh.keys.group], {
+        count: 50,
+        leaseMs: mesh.config.leaseMs,
+      });
+      for (const entry of backlog[0]?.entries ?? []) {
+        await handleGroup(mesh, name, group, entry, opts.onGroup);
+      }
+    }
     const batches = await mesh.store.consume(group, streams, {
       count: 1,
       blockMs: Math.max(left, 0),
