@@ -4,11 +4,11 @@
  * `READY`, waits for a line on stdin (`go()`), runs its command, prints the result
  * as one JSON line, closes the store and exits.
  */
-import { fromFileUrl } from "node:path";
+import { fileURLToPath } from "node:url";
 import { withDeadline } from "./timing.ts";
 
-const WORKER = fromFileUrl(new URL("../fixtures/store_worker.ts", import.meta.url));
-const ROOT = fromFileUrl(new URL("../../", import.meta.url));
+const WORKER = fileURLToPath(new URL("../fixtures/store_worker.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const START_DEADLINE_MS = 60_000;
 const RESULT_DEADLINE_MS = 60_000;
 const EXIT_DEADLINE_MS = 10_000;
@@ -74,8 +74,12 @@ export function spawnWorker(env: Record<string, string>, args: string[]): StoreW
     },
     async go() {
       const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode("go\n"));
-      await writer.close();
+      try {
+        await writer.write(new TextEncoder().encode("go\n"));
+        await writer.close();
+      } catch {
+        throw await failure("exited before it was told to go");
+      }
     },
     async result<T>(): Promise<T> {
       const line = await withDeadline(nextLine(), RESULT_DEADLINE_MS, `${what} result`);

@@ -16,7 +16,7 @@ export function stopwatch(): () => number {
  * `ms`, so that an engine that hangs fails the test instead of stalling the run.
  */
 export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
   });

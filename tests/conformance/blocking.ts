@@ -1,0 +1,164 @@
+/** Blocking reads: woken by appends (same store, other store, other process), timeouts, aborts, close. */
+import assert from "node:assert/strict";
+import type { StreamBatch } from "../../lib/store/port.ts";
+import { type ConformanceCase, idsOf, plainBatches } from "./_case.ts";
+import { sleep, stopwatch, withDeadline } from "../harness/timing.ts";
+import { spawnWorker } from "../harness/store_worker_client.ts";
+
+const BLOCK_MS = 20_000;
+/** A woken read must return long before its 20 s block; this bound is sanity, not speed. */
+const WOKEN_WITHIN_MS = 10_000;
+
+export const blockingCases: ConformanceCase[] = [
+  {
+    name: "read() with blockMs is woken by an append from another process",
+    async fn(h) {
+      const s = h.key("wake");
+      await using worker = spawnWorker(h.env, ["append", s, "1"]);
+      await worker.ready();
+      const reading = h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS });
+      await sleep(300); // the read is blocked by now
+      const elapsed = stopwatch();
+      await worker.go();
+      const [id] = await worker.result<string[]>();
+      const batches = await reading;
+      assert.ok(elapsed() < WOKEN_WITHIN_MS, `woken after ${elapsed()} ms of a 20 s block`);
+      assert.deepEqual(plainBatches(batches), [
+        { stream: s, entries: [{ id, fields: { i: "0", pid: String(worker.pid) } }] },
+      ]);
+    },
+  },
+  {
+    name: "read() blocked in another process is woken by an append here",
+    async fn(h) {
+      const s = h.key("wake");
+      await using worker = spawnWorker(h.env, ["block-read", s, "0", String(BLOCK_MS)]);
+      await worker.ready();
+      await worker.go();
+      await sleep(500); // the worker's read is blocked by now
+      const id = await h.store.append(s, { x: "1" });
+      const out = await worker.result<{ batches: StreamBatch[]; elapsedMs: number }>();
+      assert.deepEqual(plainBatches(out.batches), [{
+        stream: s,
+        entries: [{ id, fields: { x: "1" } }],
+      }]);
+      assert.ok(out.elapsedMs < WOKEN_WITHIN_MS, `woken after ${out.elapsedMs} ms of a 20 s block`);
+    },
+  },
+  {
+    name: "read() with blockMs is woken by an append through the same store",
+    async fn(h) {
+      const s = h.key("wake");
+      const reading = h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS });
+      await sleep(200);
+      const elapsed = stopwatch();
+      const append = h.store.append(s, { x: "1" });
+      const id = await withDeadline(
+        append,
+        WOKEN_WITHIN_MS,
+        "append() while a read of the same store blocks",
+      );
+      const batches = await withDeadline(
+        reading,
+        WOKEN_WITHIN_MS,
+        "the blocked read after an append",
+      );
+      assert.ok(elapsed() < WOKEN_WITHIN_MS, `woken after ${elapsed()} ms of a 20 s block`);
+      assert.deepEqual(batches.map((b) => idsOf(b.entries)), [[id]]);
+    },
+  },
+  {
+    name: "two reads blocked at once on one store are both woken",
+    async fn(h) {
+      const [a, b] = [h.key("a"), h.key("b")];
+      const readA = h.store.read({ [a]: "0" }, { blockMs: BLOCK_MS });
+      const readB = h.store.read({ [b]: "0" }, { blockMs: BLOCK_MS });
+      await sleep(200);
+      const elapsed = stopwatch();
+      const idB = await withDeadline(
+        h.store.append(b, { x: "b" }),
+        WOKEN_WITHIN_MS,
+        "append() to b",
+      );
+      const idA = await withDeadline(
+        h.store.append(a, { x: "a" }),
+        WOKEN_WITHIN_MS,
+        "append() to a",
+      );
+      const [batchesA, batchesB] = await withDeadline(
+        Promise.all([readA, readB]),
+        WOKEN_WITHIN_MS,
+        "the two blocked reads",
+      );
+      assert.ok(elapsed() < WOKEN_WITHIN_MS, `woken after ${elapsed()} ms of a 20 s block`);
+      assert.deepEqual(batchesA.map((x) => idsOf(x.entries)), [[idA]]);
+      assert.deepEqual(batchesB.map((x) => idsOf(x.entries)), [[idB]]);
+    },
+  },
+  {
+    name: "read() with blockMs and no new entry returns [] after about blockMs",
+    async fn(h, t) {
+      const s = h.key("quiet");
+      await t.step("on a missing stream", async () => {
+        const elapsed = stopwatch();
+        assert.deepEqual(await h.store.read({ [s]: "0" }, { blockMs: 300 }), []);
+        assert.ok(elapsed() >= 250, `a 300 ms block returned after ${elapsed()} ms`);
+        assert.ok(elapsed() < WOKEN_WITHIN_MS, `a 300 ms block returned after ${elapsed()} ms`);
+      });
+      await t.step("on a stream read up to its last entry", async () => {
+        const id = await h.store.append(s, { x: "1" });
+        const elapsed = stopwatch();
+        assert.deepEqual(await h.store.read({ [s]: id }, { blockMs: 300 }), []);
+        assert.ok(elapsed() >= 250, `a 300 ms block returned after ${elapsed()} ms`);
+        assert.ok(elapsed() < WOKEN_WITHIN_MS, `a 300 ms block returned after ${elapsed()} ms`);
+      });
+    },
+  },
+  {
+    name: "aborting the signal ends a blocked read promptly with []",
+    async fn(h, t) {
+      const s = h.key("abort");
+      await t.step("aborted while blocked", async () => {
+        const ac = new AbortController();
+        const reading = h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS, signal: ac.signal });
+        await sleep(200);
+        const elapsed = stopwatch();
+        ac.abort();
+        assert.deepEqual(await withDeadline(reading, WOKEN_WITHIN_MS, "the aborted read"), []);
+        assert.ok(elapsed() < WOKEN_WITHIN_MS, `ended ${elapsed()} ms after the abort`);
+      });
+      await t.step("aborted before the call", async () => {
+        const elapsed = stopwatch();
+        const signal = AbortSignal.abort();
+        const reading = h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS, signal });
+        assert.deepEqual(await withDeadline(reading, WOKEN_WITHIN_MS, "the read"), []);
+        assert.ok(elapsed() < WOKEN_WITHIN_MS, `returned after ${elapsed()} ms`);
+      });
+      await t.step("the store still works afterwards", async () => {
+        const id = await h.store.append(s, { x: "1" });
+        const batches = await h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS });
+        assert.deepEqual(batches.map((b) => idsOf(b.entries)), [[id]]);
+      });
+    },
+  },
+  {
+    name: "close() while a read and a consume are blocked ends both with []",
+    async fn(h) {
+      const [s, q] = [h.key("s"), h.key("q")];
+      await h.store.ensureGroup(q, "g", "$");
+      const reading = h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS });
+      const consuming = h.store.consume("g", [q], { blockMs: BLOCK_MS });
+      await sleep(300);
+      const elapsed = stopwatch();
+      await h.close();
+      const [read, consumed] = await withDeadline(
+        Promise.allSettled([reading, consuming]),
+        WOKEN_WITHIN_MS,
+        "the blocked read and consume after close()",
+      );
+      assert.ok(elapsed() < WOKEN_WITHIN_MS, `ended ${elapsed()} ms after close()`);
+      assert.deepEqual(read, { status: "fulfilled", value: [] }, "the blocked read");
+      assert.deepEqual(consumed, { status: "fulfilled", value: [] }, "the blocked consume");
+    },
+  },
+];
