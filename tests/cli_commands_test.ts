@@ -67,14 +67,14 @@ for (const engine of engines()) {
 
       await t.step("listen shows group messages from others, not its own echoes", async () => {
         await m.cli("listen", "carol", "--timeout", "0"); // carol's group position starts now
-        await m.cli("send", "dave", "to dave", "--from", "carol");
+        await m.cli("send", "dave", "to dave", "--from", "carol"); // own echo: not shown
         await m.cli("broadcast", "all hands", "--from", "alice");
         await m.cli("send", "carol", "line1\nline2", "--from", "erin");
         const r = await m.cli("listen", "carol", "--timeout", "5");
         assert.equal(r.code, 0, r.stderr);
         assert.equal(
           r.stdout,
-          "[GROUP from alice] all hands\n[GROUP from erin] line1\nline2\n[DIRECT from erin] line1\nline2\n",
+          "[GROUP from alice] all hands\n[DIRECT from erin] line1\nline2\n",
         );
         assert.equal(
           await Deno.readTextFile(`${m.home}/notify-carol.log`),

@@ -61,7 +61,8 @@ async function ensureGroups(mesh: Mesh, name: string, withGroup: boolean): Promi
 
 /**
  * Waits up to `timeoutMs` for the next DIRECT message to `name`. Pings on the way
- * are answered; group messages go to `onGroup` (own echoes skipped). Returns null
+ * are answered; group messages go to `onGroup` (echoes of own messages and of
+ * messages to `name` skipped). Returns null
  * on timeout or abort.
  */
 export async function nextDirect(
@@ -149,7 +150,9 @@ async function handleGroup(
   onGroup?: (m: Message) => void | Promise<void>,
 ): Promise<void> {
   const parsed = parseEntry(entry);
-  if (parsed?.kind === "message" && parsed.message.from !== name) await onGroup?.(parsed.message);
+  // Own echoes are skipped, and so are echoes of messages to `name`: those come as DIRECT.
+  const m = parsed?.kind === "message" ? parsed.message : null;
+  if (m && m.from !== name && m.to !== name) await onGroup?.(m);
   await mesh.store.ack(mesh.keys.group, group, [entry.id]);
 }
 

@@ -54,9 +54,15 @@ export async function runCli(env: Record<string, string>, args: string[]): Promi
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
-async function collect(stream: ReadableStream<Uint8Array>, lines: string[], onLine: () => void) {
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  lines: string[],
+  raw: string[],
+  onLine: () => void,
+) {
   let buf = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    raw.push(chunk);
     buf += chunk;
     let i;
     while ((i = buf.indexOf("\n")) >= 0) {
@@ -82,18 +88,20 @@ export function spawnCli(env: Record<string, string>, args: string[]): Backgroun
   }).spawn();
   const stdout: string[] = [];
   const stderr: string[] = [];
+  const rawOut: string[] = [];
+  const rawErr: string[] = [];
   const waiters = new Set<() => void>();
   const poke = () => waiters.forEach((w) => w());
   const reading = Promise.all([
-    collect(child.stdout, stdout, poke),
-    collect(child.stderr, stderr, poke),
+    collect(child.stdout, stdout, rawOut, poke),
+    collect(child.stderr, stderr, rawErr, poke),
   ]);
   let finished: Promise<CliResult> | null = null;
   const done = () =>
     finished ??= (async () => {
       const status = await child.status;
       await reading;
-      return { code: status.code, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
+      return { code: status.code, stdout: rawOut.join(""), stderr: rawErr.join("") };
     })();
   return {
     child,
