@@ -8,6 +8,8 @@ const START_HINT =
   `start it with "docker compose up -d" in the agent-mesh folder, or install and run redis-server`;
 const AUTH_HINT = "check the user name and password in AGENT_MESH_REDIS_URL";
 const TLS_HINT = "check whether the server speaks TLS (rediss://) or not (redis://)";
+const CERT_HINT =
+  "check the host name, or trust the server's certificate authority (DENO_CERT=ca.pem)";
 
 /** Redis replies that only mean "not now": a restart is loading data, or a failover is running. */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|READONLY|CLUSTERDOWN)\b/;
@@ -38,9 +40,14 @@ function isAuth(err: unknown): boolean {
   return /WRONGPASS|NOAUTH|invalid (username|password)|NOPERM/i.test(message(err));
 }
 
-function isTls(err: unknown): boolean {
-  return /^ERR_SSL|^ERR_TLS|CERT|UNABLE_TO_VERIFY/.test(code(err)) ||
-    /\b(SSL|TLS|certificate|wrong version number)\b/i.test(message(err));
+function isCert(err: unknown): boolean {
+  return /CERT|UNABLE_TO_VERIFY|ALTNAME/.test(code(err)) || /certificate/i.test(message(err));
+}
+
+/** TLS spoken to a plain server or the reverse: handshake garbage, or a reset. */
+function isTlsMismatch(err: unknown): boolean {
+  return /^ERR_SSL|^ERR_TLS|^ECONNRESET$/.test(code(err)) ||
+    /\b(SSL|TLS|wrong version number|packet length)\b/i.test(message(err));
 }
 
 /** A few words on why a connection failed, for the parentheses of a message. */
@@ -63,6 +70,8 @@ export function reasonOf(err: unknown): string {
     return "no answer after several reconnects";
   }
   if (/Connection is closed/i.test(text)) return "connection closed";
+  if (/DB index is out of range/i.test(text)) return "no such database";
+  if (/Protocol error/i.test(text)) return "the server there does not speak Redis";
   return text || "unknown error";
 }
 
@@ -72,13 +81,15 @@ export function unreachableError(location: string, err: unknown, lastSeen?: unkn
   const why = lastSeen !== undefined && !isReplyError(err) && !isAuth(err) ? lastSeen : err;
   const hint = isAuth(why)
     ? AUTH_HINT
-    : isTls(why)
+    : isCert(why)
+    ? CERT_HINT
+    : isTlsMismatch(why)
     ? TLS_HINT
     : isReplyError(why)
     ? "check AGENT_MESH_REDIS_URL"
     : START_HINT;
   return new StoreError(`Cannot reach Redis at ${location} (${reasonOf(why)}): ${hint}`, {
-    cause: err,
+    cause: why,
   });
 }
 

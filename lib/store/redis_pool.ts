@@ -4,8 +4,10 @@
  * one (whose auto-pipeline would stall behind it). Cancellation is CLIENT UNBLOCK,
  * sent on the main connection with the pooled connection's CLIENT ID.
  */
+// Pinned inline on purpose (no import map): open.ts loads this engine lazily.
+// deno-lint-ignore no-import-prefix
 import type { Redis } from "npm:ioredis@5.11.1";
-import { isTransient } from "./redis_errors.ts";
+import { isReplyError, isTransient } from "./redis_errors.ts";
 
 /** Longest pause between two reconnect attempts. */
 export const MAX_BACKOFF_MS = 2000;
@@ -72,11 +74,6 @@ export class BlockingPool {
     this.#maxIdle = maxIdle;
   }
 
-  /** Aborts when the pool closes. */
-  get closing(): AbortSignal {
-    return this.#closing.signal;
-  }
-
   /** `signal` combined with the pool's closing. */
   signalFor(signal?: AbortSignal): AbortSignal {
     return signal ? AbortSignal.any([signal, this.#closing.signal]) : this.#closing.signal;
@@ -133,7 +130,7 @@ export class BlockingPool {
   /** Unblocks the slot's command; a command not blocked yet gets a few more tries. */
   async #unblock(slot: Slot, settled: () => boolean): Promise<void> {
     const deadline = Date.now() + UNBLOCK_WAIT_MS;
-    while (!settled() && Date.now() < deadline) {
+    while (slot.id && !settled() && Date.now() < deadline) {
       const unblocked = await raceTimeout(
         this.#main.client("UNBLOCK", slot.id).then((n) => n === 1, () => null),
         deadline - Date.now(),
@@ -181,8 +178,12 @@ export class BlockingPool {
     conn.once("end", () => this.#conns.delete(conn));
     try {
       await conn.connect();
-      const id = await conn.client("ID");
-      return { conn, id: String(id) };
+      // A user without CLIENT rights gets no id: cancelling then hangs the connection up.
+      const id = await conn.client("ID").then(String, (err) => {
+        if (isReplyError(err)) return "";
+        throw err;
+      });
+      return { conn, id };
     } catch (err) {
       hangUp(conn);
       throw err;
@@ -209,7 +210,7 @@ export class BlockingPool {
 
 /** Resolves with `p`'s value, or null after `ms`; the timer is always cleared. */
 function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
-  let timer = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), ms));
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

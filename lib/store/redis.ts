@@ -1,0 +1,445 @@
+/**
+ * The Redis engine: executes the port's operations as Redis commands on the full
+ * key names it is given, so that it shares a database with the original tool
+ * (see shared/WIRE.md). Blocking reads live in `redis_pool.ts`.
+ */
+// Pinned inline on purpose (no import map): open.ts loads this engine lazily.
+// deno-lint-ignore no-import-prefix
+import { Redis, type RedisOptions } from "npm:ioredis@5.11.1";
+import { redactUrl } from "../config.ts";
+import { StoreError } from "../errors.ts";
+import {
+  type AppendOp,
+  type BlockOptions,
+  DEFAULT_MAXLEN,
+  type Fields,
+  type Store,
+  type StreamBatch,
+  type StreamEntry,
+} from "./port.ts";
+import { isReplyError, toStoreError, unreachableError } from "./redis_errors.ts";
+import { backoff, BlockingPool, blockUntil, ended, hangUp } from "./redis_pool.ts";
+
+/** How long opening may take before Redis counts as unreachable. */
+const OPEN_TIMEOUT_MS = 2000;
+/** Reconnects a queued command waits through (some 11 s of backoff) before it fails. */
+const MAX_RETRIES = 10;
+/** Slice of a plain blocking read: bounds how long a silently dead socket goes unnoticed. */
+const READ_SLICE_MS = 30_000;
+/**
+ * The one consumer name of every reader. Exclusivity comes from XREADGROUP `>` and
+ * the atomic XAUTOCLAIM; per-process names would only pile up in the group.
+ */
+const CONSUMER = "agent-mesh";
+const DEFAULT_COUNT = 50;
+const DEFAULT_LEASE_MS = 10_000;
+/** XAUTOCLAIM calls per stream and consume: each scans up to 10 × COUNT pending entries. */
+const MAX_CLAIM_PAGES = 10;
+
+/** INCR, then EXPIRE when the key is new or has lost its expiry: the original's gate. */
+const INCR_WINDOW_LUA = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('TTL', KEYS[1]) == -1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return n`;
+
+type WithIncrWindow = Redis & { meshIncrWindow(key: string, windowSec: number): Promise<number> };
+
+/** Opens the Redis at `url` (redis:// or rediss://), checking that it answers. */
+export async function openRedisStore(url: string): Promise<Store> {
+  const location = redactUrl(url);
+  let opened = false;
+  let lastSeen: unknown;
+  const options: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: OPEN_TIMEOUT_MS,
+    enableAutoPipelining: true,
+    // SETINFO costs a round trip and reads ioredis' package.json: not worth it.
+    disableClientInfo: true,
+    maxRetriesPerRequest: MAX_RETRIES,
+    // A socket already gone need not linger for ioredis' default 2 s on disconnect.
+    disconnectTimeout: 100,
+    // No retries while opening: an unreachable Redis is reported at once.
+    retryStrategy: (times) => opened ? backoff(times) : null,
+  };
+  // ioredis only spots TLS on a lower-case "rediss://".
+  if (/^rediss:/i.test(url)) options.tls = {};
+  let main: Redis;
+  try {
+    main = new Redis(url, options);
+  } catch (err) {
+    throw new StoreError(`Invalid Redis URL "${location}"`, { cause: err });
+  }
+  main.on("error", (err) => lastSeen = err); // no listener would make ioredis print them
+  main.on("ready", () => {
+    if (opened) lastSeen = undefined; // while opening, keep a failed SELECT for the check below
+  });
+  try {
+    await withDeadline(main.connect().then(() => main.ping()), OPEN_TIMEOUT_MS);
+    // A failed SELECT (bad db index) is only reported as an 'error' event.
+    if (isReplyError(lastSeen)) throw lastSeen;
+  } catch (err) {
+    hangUp(main);
+    await ended(main);
+    throw unreachableError(location, err, lastSeen);
+  }
+  opened = true;
+  main.defineCommand("meshIncrWindow", { numberOfKeys: 1, lua: INCR_WINDOW_LUA });
+  return new RedisStore(main as WithIncrWindow, location, () => lastSeen);
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`connect ETIMEDOUT after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+// ---- replies ----
+
+function toFields(flat: unknown): Fields {
+  const fields: Fields = {};
+  const list = flat as string[];
+  for (let i = 0; i + 1 < list.length; i += 2) fields[list[i]] = list[i + 1];
+  return fields;
+}
+
+/** Entries of an XRANGE-like reply; deleted entries (nil fields) are dropped. */
+function toEntries(raw: unknown): StreamEntry[] {
+  const out: StreamEntry[] = [];
+  for (const item of (raw ?? []) as [string, unknown][]) {
+    if (Array.isArray(item) && Array.isArray(item[1])) {
+      out.push({ id: item[0], fields: toFields(item[1]) });
+    }
+  }
+  return out;
+}
+
+/** Batches of an XREAD/XREADGROUP reply, leaving out streams without entries. */
+function toBatches(raw: unknown): StreamBatch[] {
+  const out: StreamBatch[] = [];
+  for (const [stream, entries] of (raw ?? []) as [string, unknown][]) {
+    const list = toEntries(entries);
+    if (list.length) out.push({ stream, entries: list });
+  }
+  return out;
+}
+
+function flatten(fields: Fields): string[] {
+  return Object.entries(fields).flat();
+}
+
+/** `SET`/`EXPIRE` take whole seconds; a fractional TTL goes by milliseconds instead. */
+function ttlArgs(ttlSec: number): string[] {
+  return Number.isInteger(ttlSec)
+    ? ["EX", String(ttlSec)]
+    : ["PX", String(Math.round(ttlSec * 1000))];
+}
+
+function expireArgs(key: string, ttlSec: number): [string, string, string] {
+  return Number.isInteger(ttlSec)
+    ? ["EXPIRE", key, String(ttlSec)]
+    : ["PEXPIRE", key, String(Math.round(ttlSec * 1000))];
+}
+
+/** SCAN MATCH pattern for keys starting with `prefix`, its glob characters escaped. */
+export function prefixPattern(prefix: string): string {
+  return prefix.replace(/[\\*?[\]]/g, "\\$&") + "*";
+}
+
+function isNoGroup(err: unknown): boolean {
+  // UNBLOCKED: Redis 7 ends a blocked XREADGROUP so when its stream or group is deleted.
+  return isReplyError(err) && /^(NOGROUP|UNBLOCKED)\b/.test((err as Error).message);
+}
+
+class RedisStore implements Store {
+  readonly engine = "redis" as const;
+  readonly location: string;
+  #main: WithIncrWindow;
+  #pool: BlockingPool;
+  #lastSeen: () => unknown;
+  #closed = false;
+
+  constructor(main: WithIncrWindow, location: string, lastSeen: () => unknown) {
+    this.#main = main;
+    this.location = location;
+    this.#lastSeen = lastSeen;
+    this.#pool = new BlockingPool(main);
+  }
+
+  /** Runs one step, mapping any failure to a StoreError naming `what`. */
+  async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreError(`The Redis store at ${this.location} is closed`);
+    try {
+      return await fn();
+    } catch (err) {
+      if (this.#closed) {
+        throw new StoreError(`The Redis store at ${this.location} is closed`, { cause: err });
+      }
+      throw toStoreError(this.location, what, err, this.#lastSeen());
+    }
+  }
+
+  #call(...args: (string | number)[]): Promise<unknown> {
+    const [cmd, ...rest] = args;
+    return this.#main.call(String(cmd), ...rest);
+  }
+
+  // ---- streams ----
+
+  append(stream: string, fields: Fields, maxLen = DEFAULT_MAXLEN): Promise<string> {
+    return this.#run(`XADD "${stream}"`, async () => {
+      const id = await this.#call("XADD", stream, "MAXLEN", "~", maxLen, "*", ...flatten(fields));
+      return String(id);
+    });
+  }
+
+  appendMany(ops: AppendOp[]): Promise<string[]> {
+    if (!ops.length) return Promise.resolve([]);
+    return this.#run(`XADD "${ops[0].stream}"`, async () => {
+      // MULTI: one round trip, and an inbox append never goes without its group copy.
+      const tx = this.#main.multi();
+      const xadds: number[] = []; // index of each XADD's reply among all replies
+      let queued = 0;
+      for (const op of ops) {
+        const maxLen = op.maxLen ?? DEFAULT_MAXLEN;
+        xadds.push(queued++);
+        tx.call("XADD", op.stream, "MAXLEN", "~", maxLen, "*", ...flatten(op.fields));
+        if (op.ttlSec !== undefined) {
+          tx.call(...expireArgs(op.stream, op.ttlSec));
+          queued++;
+        }
+      }
+      const results = await tx.exec();
+      if (!results) throw new Error("Transaction discarded");
+      const failed = results.find(([err]) => err);
+      if (failed) throw failed[0];
+      return xadds.map((i) => String(results[i][1]));
+    });
+  }
+
+  read(cursors: Record<string, string>, options: BlockOptions = {}): Promise<StreamBatch[]> {
+    const streams = Object.keys(cursors);
+    if (!streams.length || options.signal?.aborted) return Promise.resolve([]);
+    const count = options.count ?? DEFAULT_COUNT;
+    const tail = ["STREAMS", ...streams, ...streams.map((s) => cursors[s])];
+    return this.#run(`XREAD "${streams[0]}"`, async () => {
+      if (!options.blockMs || options.blockMs <= 0) {
+        return toBatches(await this.#call("XREAD", "COUNT", count, ...tail));
+      }
+      const signal = this.#pool.signalFor(options.signal);
+      const got = await blockUntil(
+        options.blockMs,
+        READ_SLICE_MS,
+        signal,
+        (ms) =>
+          this.#pool.use(ms, signal, async (conn) => {
+            const raw = await conn.call("XREAD", "COUNT", count, "BLOCK", ms, ...tail);
+            const batches = toBatches(raw);
+            return batches.length ? batches : null;
+          }),
+      );
+      return got ?? [];
+    });
+  }
+
+  range(stream: string, start = "-", end = "+", count?: number): Promise<StreamEntry[]> {
+    const extra = count === undefined ? [] : ["COUNT", count];
+    return this.#run(`XRANGE "${stream}"`, async () => {
+      return toEntries(await this.#call("XRANGE", stream, start, end, ...extra));
+    });
+  }
+
+  revRange(stream: string, count: number): Promise<StreamEntry[]> {
+    return this.#run(`XREVRANGE "${stream}"`, async () => {
+      return toEntries(await this.#call("XREVRANGE", stream, "+", "-", "COUNT", count));
+    });
+  }
+
+  length(stream: string): Promise<number> {
+    return this.#run(`XLEN "${stream}"`, async () => Number(await this.#call("XLEN", stream)));
+  }
+
+  // ---- consumer groups ----
+
+  ensureGroup(stream: string, group: string, startId: string): Promise<void> {
+    return this.#run(`XGROUP CREATE "${stream}"`, () => this.#createGroup(stream, group, startId));
+  }
+
+  async #createGroup(stream: string, group: string, startId: string): Promise<void> {
+    try {
+      await this.#call("XGROUP", "CREATE", stream, group, startId, "MKSTREAM");
+    } catch (err) {
+      if (!(isReplyError(err) && /^BUSYGROUP\b/.test((err as Error).message))) throw err;
+    }
+  }
+
+  consume(
+    group: string,
+    streams: string[],
+    options: BlockOptions & { leaseMs?: number } = {},
+  ): Promise<StreamBatch[]> {
+    if (!streams.length || options.signal?.aborted) return Promise.resolve([]);
+    const count = options.count ?? DEFAULT_COUNT;
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    let recreated = false;
+    // One attempt: reclaim expired leases, else take new entries (blocking up to ms).
+    const take = async (conn: Redis, ms: number): Promise<StreamBatch[] | null> => {
+      try {
+        const claimed = await this.#claim(conn, group, streams, count, leaseMs);
+        if (claimed.length) return claimed;
+        const block = ms > 0 ? ["BLOCK", ms] : [];
+        const raw = await conn.call(
+          "XREADGROUP",
+          "GROUP",
+          group,
+          CONSUMER,
+          "COUNT",
+          count,
+          ...block,
+          "STREAMS",
+          ...streams,
+          ...streams.map(() => ">"),
+        );
+        recreated = false;
+        const batches = toBatches(raw);
+        return batches.length ? batches : null;
+      } catch (err) {
+        // The stream was deleted (and its group with it): recreate, then retry once,
+        // without blocking: a blocking caller's loop blocks again for the time left.
+        if (recreated || !isNoGroup(err)) throw err;
+        recreated = true;
+        for (const s of streams) await this.#createGroup(s, group, "0");
+        return await take(conn, 0);
+      }
+    };
+    return this.#run(`XREADGROUP "${streams[0]}"`, async () => {
+      if (!options.blockMs || options.blockMs <= 0) return (await take(this.#main, 0)) ?? [];
+      const signal = this.#pool.signalFor(options.signal);
+      // Slices of half a lease: a lease running out is noticed without any new append.
+      const slice = Math.max(1, Math.floor(leaseMs / 2));
+      const got = await blockUntil(
+        options.blockMs,
+        slice,
+        signal,
+        (ms) => this.#pool.use(ms, signal, (conn) => take(conn, ms)),
+      );
+      return got ?? [];
+    });
+  }
+
+  /** Entries whose lease ran out, per stream (XAUTOCLAIM from 0-0). */
+  async #claim(
+    conn: Redis,
+    group: string,
+    streams: string[],
+    count: number,
+    leaseMs: number,
+  ): Promise<StreamBatch[]> {
+    const batches = await Promise.all(streams.map(async (stream) => {
+      const entries: StreamEntry[] = [];
+      let start = "0-0";
+      for (let page = 0; page < MAX_CLAIM_PAGES && entries.length < count; page++) {
+        const [next, raw] = (await conn.call(
+          "XAUTOCLAIM",
+          stream,
+          group,
+          CONSUMER,
+          leaseMs,
+          start,
+          "COUNT",
+          count - entries.length,
+        )) as [string, unknown];
+        entries.push(...toEntries(raw));
+        start = next;
+        if (start === "0-0") break;
+      }
+      return { stream, entries };
+    }));
+    return batches.filter((b) => b.entries.length);
+  }
+
+  ack(stream: string, group: string, ids: string[]): Promise<void> {
+    if (!ids.length) return Promise.resolve();
+    return this.#run(`XACK "${stream}"`, async () => {
+      try {
+        await this.#call("XACK", stream, group, ...ids);
+      } catch (err) {
+        // The stream or group is gone, and with it the entries: nothing left to hand out.
+        if (!isNoGroup(err)) throw err;
+      }
+    });
+  }
+
+  // ---- strings and counters ----
+
+  set(key: string, value: string, ttlSec?: number): Promise<void> {
+    const ttl = ttlSec === undefined ? [] : ttlArgs(ttlSec);
+    return this.#run(`SET "${key}"`, async () => {
+      await this.#call("SET", key, value, ...ttl);
+    });
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.#run(`GET "${key}"`, async () => {
+      try {
+        return (await this.#call("GET", key)) as string | null;
+      } catch (err) {
+        // Not a string key: as MGET does, report it as absent.
+        if (isReplyError(err) && /^WRONGTYPE\b/.test((err as Error).message)) return null;
+        throw err;
+      }
+    });
+  }
+
+  getMany(keys: string[]): Promise<(string | null)[]> {
+    if (!keys.length) return Promise.resolve([]);
+    return this.#run(`MGET "${keys[0]}"`, async () => {
+      return (await this.#call("MGET", ...keys)) as (string | null)[];
+    });
+  }
+
+  incrWindow(key: string, windowSec: number): Promise<number> {
+    return this.#run(`INCR "${key}"`, async () => {
+      return Number(await this.#main.meshIncrWindow(key, windowSec));
+    });
+  }
+
+  // ---- any key ----
+
+  scan(prefix: string, type?: "string" | "stream"): Promise<string[]> {
+    const match = ["MATCH", prefixPattern(prefix), "COUNT", 1000, ...(type ? ["TYPE", type] : [])];
+    return this.#run(`SCAN "${prefix}*"`, async () => {
+      // SCAN may return a key twice (rehashing): collect into a set.
+      const keys = new Set<string>();
+      let cursor = "0";
+      do {
+        const [next, batch] = (await this.#call("SCAN", cursor, ...match)) as [string, string[]];
+        for (const k of batch) keys.add(k);
+        cursor = next;
+      } while (cursor !== "0");
+      return [...keys].sort();
+    });
+  }
+
+  del(...keys: string[]): Promise<number> {
+    if (!keys.length) return Promise.resolve(0);
+    return this.#run(`DEL "${keys[0]}"`, async () => Number(await this.#call("DEL", ...keys)));
+  }
+
+  expire(key: string, ttlSec: number): Promise<boolean> {
+    return this.#run(`EXPIRE "${key}"`, async () => {
+      return (await this.#call(...expireArgs(key, ttlSec))) === 1;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.close();
+    hangUp(this.#main);
+    await ended(this.#main);
+  }
+}

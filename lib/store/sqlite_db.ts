@@ -1,0 +1,192 @@
+/**
+ * The SQLite connection of the embedded engine: opening the file safely,
+ * cached statements, and transactions that survive other processes holding the
+ * write lock. Every SQLite failure leaves here as a StoreError.
+ */
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { dirname } from "node:path";
+import { StoreError } from "../errors.ts";
+import { applySchema } from "./sqlite_schema.ts";
+
+/** How long SQLite itself waits for another process's lock, in ms. */
+export const BUSY_TIMEOUT_MS = 5000;
+// After SQLite gave up waiting, a few more tries with a pause that lets the event
+// loop run (SQLite's own wait blocks it).
+const BUSY_RETRIES = 3;
+const BUSY_PAUSE_MS = 50;
+
+/** Parameters of a statement. */
+export type Params = SQLInputValue[];
+
+function isBusy(err: unknown): boolean {
+  // node:sqlite in Deno gives no error code, only SQLite's message.
+  return err instanceof Error && /database is (locked|busy)/i.test(err.message);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function prepareFile(path: string): void {
+  if (path === ":memory:" || path === "") return;
+  try {
+    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+  }
+  try {
+    // createNew: only a file this call creates gets the mode; an existing one keeps its own.
+    Deno.openSync(path, { write: true, createNew: true, mode: 0o600 }).close();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+  }
+}
+
+/** One open SQLite file. */
+export class SqliteDb {
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  #closed = false;
+
+  private constructor(readonly path: string, db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  /** Opens (creating when missing) the file at `path` and its tables. */
+  static async open(path: string): Promise<SqliteDb> {
+    let db: DatabaseSync;
+    try {
+      prepareFile(path);
+      db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+    } catch (err) {
+      throw new StoreError(`Cannot open the embedded store "${path}": ${message(err)}`, {
+        cause: err,
+      });
+    }
+    const store = new SqliteDb(path, db);
+    try {
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      // WAL: readers never block the writer, and commits need no fsync of the
+      // main file. Where WAL is impossible (some network file systems) SQLite
+      // keeps its rollback journal, which is slower but still correct.
+      await store.#retry(() => db.exec("PRAGMA journal_mode = WAL"));
+      db.exec("PRAGMA synchronous = NORMAL");
+      await store.#transaction("write", () => applySchema(db, path));
+    } catch (err) {
+      db.close();
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`Cannot open the embedded store "${path}": ${message(err)}`, {
+        cause: err,
+      });
+    }
+    return store;
+  }
+
+  /** True after `close`. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Rows of a query. */
+  all<T>(sql: string, ...params: Params): T[] {
+    return this.#statement(sql).all(...params) as T[];
+  }
+
+  /** First row of a query, or undefined. */
+  get<T>(sql: string, ...params: Params): T | undefined {
+    return this.#statement(sql).get(...params) as T | undefined;
+  }
+
+  /** Runs a statement; returns the rows changed and the last inserted rowid. */
+  run(sql: string, ...params: Params): { changes: number; lastInsertRowid: number } {
+    const r = this.#statement(sql).run(...params);
+    return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
+  }
+
+  /**
+   * Runs `fn` in one transaction: `"write"` takes the write lock up front (BEGIN
+   * IMMEDIATE), so a read-modify-write never fails half way on another process's
+   * commit; `"read"` reads one consistent snapshot. `fn` must have no effect
+   * outside the database: it runs again when the lock was busy.
+   */
+  async tx<T>(mode: "read" | "write", fn: () => T): Promise<T> {
+    try {
+      return await this.#transaction(mode, fn);
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  #transaction<T>(mode: "read" | "write", fn: () => T): Promise<T> {
+    return this.#retry(() => {
+      this.#db.exec(mode === "write" ? "BEGIN IMMEDIATE" : "BEGIN");
+      try {
+        const result = fn();
+        this.#db.exec("COMMIT");
+        return result;
+      } catch (err) {
+        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+        throw err;
+      }
+    });
+  }
+
+  /** Changes whenever another connection commits (`PRAGMA data_version`). */
+  dataVersion(): number {
+    this.#assertOpen();
+    return Number(this.get<{ data_version: number }>("PRAGMA data_version")?.data_version);
+  }
+
+  /** Closes the file; later calls fail with a StoreError. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#statements.clear();
+    this.#db.close();
+  }
+
+  /** The StoreError to raise for `err`. */
+  wrap(err: unknown): StoreError {
+    if (err instanceof StoreError) return err;
+    if (isBusy(err)) {
+      return new StoreError(
+        `The embedded store "${this.path}" stayed locked by another process`,
+        { cause: err },
+      );
+    }
+    return new StoreError(`The embedded store "${this.path}" failed: ${message(err)}`, {
+      cause: err,
+    });
+  }
+
+  /** Runs `fn`, again after a pause while the file is locked; throws what `fn` threw. */
+  async #retry<T>(fn: () => T): Promise<T> {
+    for (let attempt = 0;; attempt++) {
+      this.#assertOpen();
+      try {
+        return fn();
+      } catch (err) {
+        if (!isBusy(err) || attempt >= BUSY_RETRIES) throw err;
+      }
+      await sleep(BUSY_PAUSE_MS * 2 ** attempt * (0.5 + Math.random()));
+    }
+  }
+
+  #statement(sql: string): StatementSync {
+    this.#assertOpen();
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreError(`The embedded store "${this.path}" is closed`);
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
