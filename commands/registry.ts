@@ -122,6 +122,40 @@ ${JSON_FLAG}`,
     load: () => import("./who.ts"),
   },
   {
+    name: "serve",
+    summary: "run the MCP server (stdio by default, or HTTP with --http)",
+    usage: "serve [--http [--port PORT] [--host ADDRESS] [--insecure]]",
+    help: `  --http              serve HTTP instead of stdio: /mcp (Streamable HTTP),
+                      /sse (legacy SSE, as the original) and /health
+  --port PORT         HTTP port (default: 8765; 0 picks a free one)
+  --host ADDRESS      address to bind (default: 127.0.0.1, this machine only)
+  --insecure          allow a non-loopback --host without AGENT_MESH_TOKEN
+With AGENT_MESH_TOKEN set, every HTTP endpoint but /health requires
+"Authorization: Bearer <token>". Requests whose Host or Origin is not this
+server are refused. Over stdio, stdout carries only MCP; logs go to stderr.`,
+    load: () => import("./serve.ts"),
+  },
+  {
+    name: "setup",
+    summary: "set up Claude Code to join the mesh as agent NAME, with messages pushed in",
+    usage:
+      "setup claude-code --as NAME [--role TEXT] [--scope project|user] [--http URL] [--dry-run]",
+    help: `  --as NAME           the agent Claude Code sessions here act as (required)
+  --role TEXT         what the agent does, shown by who
+  --scope SCOPE       project (default): ./.mcp.json and ./CLAUDE.md;
+                      user: ~/.claude.json and ~/.claude/CLAUDE.md
+  --http URL          use a server already running at URL ("serve --http"),
+                      adding ?as=NAME, instead of starting one per session
+  --dry-run           print the changes as a diff and write nothing
+Adds the "agent-mesh" MCP server (this program, "serve --as NAME", with the
+AGENT_MESH_REDIS_URL, AGENT_MESH_DB and AGENT_MESH_PREFIX set now) and an
+"## Agent Mesh" section in CLAUDE.md; other servers and sections are kept as they
+are, and a changed file's previous content is kept in FILE.bak. Running it again
+changes nothing. Then start Claude Code with:
+  claude --dangerously-load-development-channels server:agent-mesh`,
+    load: () => import("./setup.ts"),
+  },
+  {
     name: "demo",
     summary: "run a short scripted exchange between two agents on a throwaway database",
     usage: "demo",

@@ -4,7 +4,7 @@
  * Presence and listening live beside it (presence.ts, listen.ts).
  */
 import type { Config } from "../config.ts";
-import { GateDeniedError, UsageError } from "../errors.ts";
+import { GateDeniedError } from "../errors.ts";
 import { checkName } from "../names.ts";
 import type { AppendOp, Store } from "../store/port.ts";
 import { GATE_WINDOW_S, gateVerdict, type Verdict } from "./gate.ts";

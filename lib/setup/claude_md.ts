@@ -1,0 +1,89 @@
+/**
+ * The `## Agent Mesh` section of a CLAUDE.md: its text, and the new text of a
+ * file with the section added or replaced. Everything outside the section keeps
+ * its exact bytes.
+ */
+
+/** The heading that starts the section. */
+export const HEADING = "## Agent Mesh";
+
+const SECTION_HEADING = /^ {0,3}## +Agent Mesh(?: +#*)? *$/;
+const LEVEL_1_OR_2 = /^ {0,3}#{1,2}(?: |\t|$)/;
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+
+/** The section telling the model of this session that it is agent `name` on the mesh. */
+export function agentMeshSection(name: string, role?: string): string {
+  const shown = (role ?? "").replace(/\s+/g, " ").trim().replace(/\.$/, "");
+  const what = shown ? `\nYour role: ${shown}.` : "";
+  return `${HEADING}
+
+This session is agent \`${name}\` on agent-mesh, a message bus between AI agents.${what}
+The \`agent-mesh\` MCP server's tools send as \`${name}\` unless you pass \`from_agent\`:
+
+- \`mesh_who\`: agents online and their roles; \`mesh_ping\`: is an agent listening now
+- \`mesh_send\`: message one agent; \`mesh_broadcast\`: message every agent
+- \`mesh_request\`: ask an agent and wait for its answer; \`mesh_reply\` with \`reply_to\`: answer a request
+- \`mesh_listen\`: wait for your next direct message; \`mesh_history\`: recent messages, read or not
+- \`mesh_pending\`: your messages still awaiting a reply; \`mesh_ack\`: acknowledge a peer's answer
+- \`mesh_register\` / \`mesh_deregister\`: add or remove a name in the registry
+
+Direct messages to you arrive on their own, as
+\`<channel source="agent-mesh" from="..." id="..." ts="..." reply_to="...">text</channel>\`.
+\`reply_to\` is there only on a request: answer it with \`mesh_reply\` and that \`reply_to\` (the
+sender is waiting). Otherwise answer, if an answer is needed, with \`mesh_send\` to \`from\`. Keep
+messages short; do not answer acknowledgements. Started without the channel, Claude Code gets no
+such events: wait with \`mesh_listen\` instead.
+
+At session start: \`mesh_who\` to see who is online, then \`mesh_history\` (name \`${name}\`) for
+messages you missed.`;
+}
+
+/** The offsets [start, end) of the first `## Agent Mesh` section of `text`, or undefined. */
+export function findSection(text: string): { start: number; end: number } | undefined {
+  let start: number | undefined;
+  let fence: string | undefined;
+  for (let at = 0; at < text.length;) {
+    const nl = text.indexOf("\n", at);
+    const next = nl < 0 ? text.length : nl + 1;
+    const line = text.slice(at, next).replace(/\r?\n$/, "");
+    const marker = FENCE.exec(line)?.[1];
+    if (fence !== undefined) {
+      // A fence closes with the same character, at least as long, and nothing after it.
+      if (
+        marker && marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker
+      ) {
+        fence = undefined;
+      }
+    } else if (marker) {
+      fence = marker;
+    } else if (start === undefined) {
+      if (SECTION_HEADING.test(line)) start = at;
+    } else if (LEVEL_1_OR_2.test(line)) {
+      return { start, end: at };
+    }
+    at = next;
+  }
+  return start === undefined ? undefined : { start, end: text.length };
+}
+
+/**
+ * The text of the CLAUDE.md `old` (undefined: no file yet) with `section` (no
+ * trailing newline) in place of its `## Agent Mesh` section, or appended to it.
+ */
+export function setSection(old: string | undefined, section: string): string {
+  const eol = old?.includes("\r\n") ? "\r\n" : "\n";
+  const body = section.replace(/\n/g, eol);
+  if (old === undefined || old === "") return body + eol;
+  const span = findSection(old);
+  if (span) {
+    // A blank line before the next heading; at the end, the file's own last-newline habit.
+    const tail = span.end < old.length ? eol + eol : old.endsWith("\n") ? eol : "";
+    return old.slice(0, span.start) + body + tail + old.slice(span.end);
+  }
+  const sep = old.endsWith(eol + eol) || old.endsWith("\n\n")
+    ? ""
+    : old.endsWith("\n")
+    ? eol
+    : eol + eol;
+  return old + sep + body + eol;
+}

@@ -1,0 +1,69 @@
+/** HTTP answers of the MCP front: JSON-RPC error bodies and plain JSON. */
+
+/** A JSON document response. */
+export function json(doc: unknown, status = 200, headers: HeadersInit = {}): Response {
+  return new Response(JSON.stringify(doc), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+/** An HTTP error whose body is a JSON-RPC error with no id (as the SDK's transports answer). */
+export function rpcError(
+  status: number,
+  code: number,
+  message: string,
+  headers: HeadersInit = {},
+): Response {
+  return json({ jsonrpc: "2.0", error: { code, message }, id: null }, status, headers);
+}
+
+/** JSON-RPC error codes used by the front. */
+export const RPC = {
+  parseError: -32700,
+  invalidRequest: -32600,
+  internalError: -32603,
+  /** Server-defined: refused or unknown resource (the SDK uses it for most HTTP errors). */
+  server: -32000,
+  /** The SDK's code for an unknown session. */
+  sessionNotFound: -32001,
+} as const;
+
+/**
+ * Wraps a streamed response so that `onEnd` runs once when its body is done or
+ * the client goes away; other responses end at once.
+ */
+export function watchEnd(res: Response, onEnd: () => void): Response {
+  if (!res.body) {
+    onEnd();
+    return res;
+  }
+  let ended = false;
+  const end = () => {
+    if (!ended) ended = true, onEnd();
+  };
+  const reader = res.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          end();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        end();
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      end();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
+}

@@ -1,0 +1,234 @@
+/**
+ * Test helpers for the MCP server: a private mesh per test (engine + temp home),
+ * the real server spawned over stdio or HTTP, SDK clients on each transport, and
+ * the CLI. Everything is disposable (`await using`) and every wait is bounded.
+ */
+import { fileURLToPath } from "node:url";
+import type { EngineCase, OpenedStore } from "./store_engines.ts";
+import { freePort } from "./redis_server.ts";
+import { sleep, withDeadline } from "./timing.ts";
+import {
+  type CallToolResult,
+  Client,
+  SSEClientTransport,
+  StdioClientTransport,
+  StreamableHTTPClientTransport,
+} from "./mcp_sdk.ts";
+
+/** Absolute path of main.ts. */
+export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
+
+/** A private mesh for one test. */
+export interface TestMesh extends AsyncDisposable {
+  /** Environment selecting this mesh (engine, prefix, home), for spawned processes. */
+  readonly env: Record<string, string>;
+  readonly opened: OpenedStore;
+}
+
+/** Opens a fresh mesh on `engine` with its own AGENT_MESH_HOME; `extra` is added to its env. */
+export async function openTestMesh(
+  engine: EngineCase,
+  extra: Record<string, string> = {},
+): Promise<TestMesh> {
+  const opened = await engine.open();
+  const home = await Deno.makeTempDir({ prefix: "agent-mesh-mcp-" });
+  const env = {
+    AGENT_MESH_TOKEN: "",
+    AGENT_MESH_GATE_ENFORCE: "0",
+    ...opened.env,
+    AGENT_MESH_HOME: home,
+    ...extra,
+  };
+  return {
+    env,
+    opened,
+    async [Symbol.asyncDispose]() {
+      try {
+        await opened[Symbol.asyncDispose]();
+      } finally {
+        await Deno.remove(home, { recursive: true }).catch(() => {});
+      }
+    },
+  };
+}
+
+/** Runs the CLI; bounded to 60 s. */
+export async function runCli(
+  env: Record<string, string>,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await withDeadline(
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, ...args],
+      env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output(),
+    60_000,
+    `agent-mesh ${args.join(" ")}`,
+  );
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A spawned `serve --http` process. */
+export interface HttpServer extends AsyncDisposable {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly base: string;
+  /** What the server wrote on stderr so far. */
+  stderr(): string;
+  /** Stops it (SIGTERM, then SIGKILL after 10 s) and returns its exit code. */
+  stop(): Promise<number>;
+}
+
+async function collect(stream: ReadableStream<Uint8Array>, into: { text: string }) {
+  const dec = new TextDecoder();
+  try {
+    for await (const chunk of stream) into.text += dec.decode(chunk, { stream: true });
+  } catch { /* the process went away */ }
+}
+
+/**
+ * Spawns `deno run -A ...denoFlags main.ts serve --http --port <free port> ...args`
+ * and waits until /health answers.
+ */
+export async function startHttpServer(
+  env: Record<string, string>,
+  args: string[] = [],
+  denoFlags: string[] = [],
+): Promise<HttpServer> {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...denoFlags, MAIN, "serve", "--http", "--port", String(port), ...args],
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const err = { text: "" };
+  const out = { text: "" };
+  const reading = Promise.all([collect(child.stderr, err), collect(child.stdout, out)]);
+  const state: { exited: Deno.CommandStatus | null } = { exited: null };
+  const status = child.status.then((s) => state.exited = s);
+  const base = `http://127.0.0.1:${port}`;
+  let stopping: Promise<number> | null = null;
+  const stop = () =>
+    stopping ??= (async () => {
+      if (!state.exited) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* gone */ }
+        await withDeadline(status, 10_000, "serve --http to stop").catch(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* gone */ }
+        });
+      }
+      const s = await status;
+      await withDeadline(reading, 5_000, "server output").catch(() => {});
+      return s.code;
+    })();
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (state.exited) {
+      throw new Error(`serve --http exited at start (code ${state.exited.code}): ${err.text}`);
+    }
+    try {
+      const res = await fetch(`${base}/health`);
+      await res.body?.cancel();
+      if (res.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`serve --http did not answer /health within 30 s: ${err.text}`);
+    }
+    await sleep(50);
+  }
+  return {
+    port,
+    base,
+    stderr: () => err.text,
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop();
+    },
+  };
+}
+
+/** An SDK client on one transport, with helpers for tool calls. */
+export class McpAgent implements AsyncDisposable {
+  constructor(readonly client: Client, readonly transport: string) {}
+
+  /** Calls a tool and returns the raw result. */
+  raw(
+    name: string,
+    args: Record<string, unknown> = {},
+    options?: Parameters<Client["callTool"]>[2],
+  ): Promise<CallToolResult> {
+    return this.client.callTool({ name, arguments: args }, undefined, options) as Promise<
+      CallToolResult
+    >;
+  }
+
+  /** Calls a tool and returns its structured content; a tool error throws. */
+  async call<T = Record<string, unknown>>(
+    name: string,
+    args: Record<string, unknown> = {},
+    options?: Parameters<Client["callTool"]>[2],
+  ): Promise<T> {
+    const result = await this.raw(name, args, options);
+    if (result.isError) {
+      throw new Error(`${name} over ${this.transport} failed: ${JSON.stringify(result.content)}`);
+    }
+    return result.structuredContent as T;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    const t = this.client.transport;
+    if (t instanceof StreamableHTTPClientTransport) {
+      await withDeadline(t.terminateSession(), 5_000, "DELETE session").catch(() => {});
+    }
+    await withDeadline(this.client.close(), 10_000, "client.close()").catch(() => {});
+  }
+}
+
+async function connect(
+  transport: Parameters<Client["connect"]>[0],
+  kind: string,
+): Promise<McpAgent> {
+  const client = new Client({ name: `agent-mesh-test-${kind}`, version: "0.0.0" });
+  await withDeadline(client.connect(transport), 30_000, `connecting over ${kind}`);
+  await client.listTools(); // arms the client's output-schema checks
+  return new McpAgent(client, kind);
+}
+
+/** A client of `main.ts serve` spawned over stdio. */
+export function stdioAgent(env: Record<string, string>): Promise<McpAgent> {
+  return connect(
+    new StdioClientTransport({
+      command: Deno.execPath(),
+      args: ["run", "-A", MAIN, "serve"],
+      env,
+      stderr: "inherit",
+    }),
+    "stdio",
+  );
+}
+
+/** A client of `<base>/mcp` (Streamable HTTP). */
+export function streamableAgent(base: string, headers: Record<string, string> = {}) {
+  return connect(
+    new StreamableHTTPClientTransport(new URL("/mcp", base), { requestInit: { headers } }),
+    "streamable-http",
+  );
+}
+
+/** A client of `<base>/sse` (legacy HTTP+SSE). */
+export function sseAgent(base: string, headers: Record<string, string> = {}) {
+  return connect(
+    new SSEClientTransport(new URL("/sse", base), { requestInit: { headers } }),
+    "sse",
+  );
+}

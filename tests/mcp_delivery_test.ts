@@ -1,0 +1,118 @@
+/**
+ * In-process checks of the MCP server (createServer + the SDK's in-memory
+ * transport): a listen acknowledges its message only once the response reached
+ * the client, and waits are clamped.
+ */
+import assert from "node:assert/strict";
+import { loadConfig } from "../lib/config.ts";
+import { Mesh } from "../lib/mesh/mesh.ts";
+import { openStore } from "../lib/store/open.ts";
+import type { SessionContext } from "../mcp/context.ts";
+import { createServer } from "../mcp/server.ts";
+import { type ToolExtra, waiting } from "../mcp/wait.ts";
+import { Client, InMemoryTransport } from "./harness/mcp_sdk.ts";
+import { openTestMesh } from "./harness/mcp_server.ts";
+import { type EngineCase, engines } from "./harness/store_engines.ts";
+import { sleep } from "./harness/timing.ts";
+
+async function openMesh(engine: EngineCase, leaseS: number): Promise<Mesh & AsyncDisposable> {
+  const test = await openTestMesh(engine, { AGENT_MESH_LEASE_S: String(leaseS) });
+  const config = loadConfig((name) => test.env[name]);
+  const mesh = new Mesh(await openStore(config), config);
+  return Object.assign(mesh, {
+    async [Symbol.asyncDispose]() {
+      await mesh.store.close();
+      await test[Symbol.asyncDispose]();
+    },
+  });
+}
+
+/** A client connected to a new session; `lose` drops responses that carry a message. */
+async function session(mesh: Mesh, lose = false) {
+  const server = createServer({ mesh });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  if (lose) {
+    const send = serverSide.send.bind(serverSide);
+    serverSide.send = (message, options) => {
+      if ("result" in message && JSON.stringify(message.result).includes('"message":{')) {
+        return Promise.reject(new Error("client gone"));
+      }
+      return send(message, options);
+    };
+  }
+  await server.connect(serverSide);
+  const client = new Client({ name: "test", version: "0" });
+  await client.connect(clientSide);
+  return {
+    listen: async (name: string, timeoutS: number, requestTimeoutMs?: number) => {
+      const result = await client.callTool(
+        { name: "mesh_listen", arguments: { name, timeout_s: timeoutS } },
+        undefined,
+        { timeout: requestTimeoutMs },
+      );
+      return (result.structuredContent as { message: { id: string; text: string } | null })
+        .message;
+    },
+    async [Symbol.asyncDispose]() {
+      await client.close();
+      await server.cleanup();
+    },
+  };
+}
+
+for (const engine of engines()) {
+  Deno.test({
+    name:
+      `a listen whose response never reaches the client leaves the message in the inbox (${engine.name})`,
+    ignore: engine.ignore,
+    ...engine.testOptions,
+    async fn() {
+      await using mesh = await openMesh(engine, 0.3);
+      const sent = await mesh.send({ from: "ann", to: "hank", text: "keep me" });
+      {
+        await using lossy = await session(mesh, true);
+        await assert.rejects(lossy.listen("hank", 5, 1000)); // the response was dropped
+      }
+      await sleep(400); // the lease of the unacknowledged take runs out
+      await using good = await session(mesh);
+      const again = await good.listen("hank", 5);
+      assert.equal(again?.id, sent.id);
+      assert.equal(again?.text, "keep me");
+      await sleep(400); // acknowledged this time: the lease running out gives nothing back
+      assert.equal(await good.listen("hank", 0.2), null);
+    },
+  });
+}
+
+Deno.test("waiting() clamps the wait and reports progress only with a token", async () => {
+  const controller = new AbortController();
+  const session = { signal: controller.signal } as SessionContext;
+  const notes: unknown[] = [];
+  const extra = (token?: string) =>
+    ({
+      signal: new AbortController().signal,
+      _meta: token ? { progressToken: token } : {},
+      sendNotification: (n: unknown) => {
+        notes.push(n);
+        return Promise.resolve();
+      },
+    }) as unknown as ToolExtra;
+  const got = await waiting(
+    session,
+    extra(),
+    { timeoutS: 1e9, maxS: 0.05, what: "x" },
+    (w) => Promise.resolve(w.timeoutMs),
+  );
+  assert.equal(got, 50);
+  assert.equal(notes.length, 0);
+  await waiting(session, extra("t1"), { timeoutS: 3, maxS: 600, what: "waiting" }, (w) => {
+    assert.equal(w.timeoutMs, 3000);
+    controller.abort();
+    assert.equal(w.signal.aborted, true, "the session's end aborts the call");
+    return Promise.resolve();
+  });
+  assert.deepEqual(notes, [{
+    method: "notifications/progress",
+    params: { progressToken: "t1", progress: 0, total: 3, message: "waiting" },
+  }]);
+});
