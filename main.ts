@@ -15,7 +15,8 @@ const ENVIRONMENT = `Environment:
   AGENT_MESH_GATE_LIMIT    sends per sender->target per 10 s (default: 40)
   AGENT_MESH_GATE_ENFORCE  1 to refuse sends over the limit (default: 0, audit only)
   AGENT_MESH_MAX_BYTES     largest message in bytes (default: 262144)
-  AGENT_MESH_LEASE_S       seconds before a message taken by a crashed listener is given out again (default: 10)`;
+  AGENT_MESH_LEASE_S       seconds before a message taken by a crashed listener is given out again (default: 10)
+  AGENT_MESH_AGENT         the agent of "serve" over stdio when --as is not given`;
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -124,9 +124,18 @@ ${JSON_FLAG}`,
   {
     name: "serve",
     summary: "run the MCP server (stdio by default, or HTTP with --http)",
-    usage: "serve [--http [--port PORT] [--host ADDRESS] [--insecure]]",
-    help: `  --http              serve HTTP instead of stdio: /mcp (Streamable HTTP),
-                      /sse (legacy SSE, as the original) and /health
+    usage:
+      "serve [--as NAME [--role TEXT] [--group]] | serve --http [--port PORT] [--host ADDRESS] [--insecure]",
+    help: `  --as NAME           the session is agent NAME (default: $AGENT_MESH_AGENT):
+                      registered while it runs, tools send as NAME, and every
+                      direct message to NAME is pushed to the client as a
+                      Claude Code channel event (notifications/claude/channel)
+  --role TEXT         the role registered for NAME, shown by who
+  --group             also push group traffic (broadcasts, others' messages)
+  --http              serve HTTP instead of stdio: /mcp (Streamable HTTP),
+                      /sse (legacy SSE, as the original) and /health; a
+                      session opened on /mcp?as=NAME (or with an X-Agent-Name
+                      header) is agent NAME, as with --as
   --port PORT         HTTP port (default: 8765; 0 picks a free one)
   --host ADDRESS      address to bind (default: 127.0.0.1, this machine only)
   --insecure          allow a non-loopback --host without AGENT_MESH_TOKEN

@@ -3,11 +3,14 @@ import { interruptSignal } from "./_mesh.ts";
 import { loadConfig } from "../lib/config.ts";
 import { UsageError } from "../lib/errors.ts";
 import { Mesh } from "../lib/mesh/mesh.ts";
+import { checkName } from "../lib/names.ts";
 import { openStore } from "../lib/store/open.ts";
+import type { Binding } from "../mcp/channel.ts";
 import { isLoopback } from "../mcp/http/guard.ts";
 
 /** Default port of `serve --http` (the original's). */
 export const DEFAULT_PORT = 8765;
+const ROLE_MAX = 200;
 
 function port(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_PORT;
@@ -18,13 +21,34 @@ function port(raw: string | undefined): number {
   return n;
 }
 
-/** `agent-mesh serve [--http [--port N] [--host ADDR] [--insecure]]` */
+/** The agent of `serve --as NAME [--role TEXT] [--group]` (or AGENT_MESH_AGENT), checked. */
+function binding(values: Record<string, string | boolean | undefined>): Binding | undefined {
+  const flag = str(values.as);
+  const agent = flag ?? (Deno.env.get("AGENT_MESH_AGENT") || undefined);
+  const role = str(values.role);
+  if (agent === undefined) {
+    if (role !== undefined || values.group) {
+      throw new UsageError('--role and --group go with --as NAME (see "agent-mesh help serve")');
+    }
+    return undefined;
+  }
+  checkName(agent, flag !== undefined ? "--as name" : "AGENT_MESH_AGENT name");
+  if (role !== undefined && role.length > ROLE_MAX) {
+    throw new UsageError(`Invalid --role: use text of at most ${ROLE_MAX} characters`);
+  }
+  return { agent, role, group: values.group === true };
+}
+
+/** `agent-mesh serve [--as NAME [--role TEXT] [--group]] | [--http [--port N] [--host ADDR] [--insecure]]` */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse("serve", argv, {
     http: { type: "boolean" },
     port: { type: "string" },
     host: { type: "string" },
     insecure: { type: "boolean" },
+    as: { type: "string" },
+    role: { type: "string" },
+    group: { type: "boolean" },
   }, []);
   const http = values.http === true;
   if (!http && (values.port !== undefined || values.host !== undefined || values.insecure)) {
@@ -32,6 +56,13 @@ export async function run(argv: string[]): Promise<number> {
       '--port, --host and --insecure go with --http (see "agent-mesh help serve")',
     );
   }
+  if (http && (values.as !== undefined || values.role !== undefined || values.group)) {
+    throw new UsageError(
+      "--as, --role and --group go with stdio; over HTTP each session names its agent with /mcp?as=NAME",
+    );
+  }
+  // Over HTTP, AGENT_MESH_AGENT is ignored: one server serves many agents.
+  const bind = http ? undefined : binding(values);
   const config = loadConfig();
   const hostname = str(values.host) ?? "127.0.0.1";
   const listenPort = port(str(values.port));
@@ -46,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (!http) {
       const { serveStdio } = await import("../mcp/stdio.ts");
-      await serveStdio(mesh);
+      await serveStdio(mesh, bind);
       return 0;
     }
     const { serveHttp } = await import("../mcp/http/serve.ts");

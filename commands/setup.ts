@@ -76,8 +76,8 @@ export async function run(argv: string[]): Promise<number> {
   if (http !== undefined) {
     console.log(
       `The server must already be running at ${http} ("agent-mesh serve --http"). Claude Code documents ` +
-        "channels for servers it starts itself: over HTTP, messages may not be pushed; mesh_listen " +
-        "works either way.",
+        "channels for servers it starts itself: over HTTP, pushed messages may not be shown; " +
+        "mesh_history shows them either way.",
     );
   }
   return 0;

@@ -2,6 +2,7 @@
  * What the tools of one MCP session work with, passed to every registration so
  * that nothing is global: several sessions share one process and one mesh.
  */
+import { UsageError } from "../lib/errors.ts";
 import type { Mesh } from "../lib/mesh/mesh.ts";
 import type { CallToolResult, RequestId } from "./sdk.ts";
 
@@ -12,7 +13,7 @@ export const DEFAULT_SENDER = "mcp";
 export interface SessionContext {
   /** The mesh, shared by every session of the process. */
   readonly mesh: Mesh;
-  /** The agent this session acts as (`serve --as NAME`), or undefined. */
+  /** The agent this session acts as (`serve --as NAME`, `/mcp?as=NAME`), or undefined. */
   readonly agent?: string;
   /** Aborts when the session closes. */
   readonly signal: AbortSignal;
@@ -23,8 +24,16 @@ export interface SessionContext {
   sent(requestId: RequestId, signal: AbortSignal): Promise<boolean>;
 }
 
-/** The sender of a tool call: `from_agent`, else the session's agent, else "mcp". */
+/**
+ * The sender of a tool call: `from_agent`, else the session's agent, else "mcp".
+ * A session bound to an agent sends as that agent only.
+ */
 export function sender(session: SessionContext, fromAgent: string | undefined): string {
+  if (session.agent !== undefined && fromAgent !== undefined && fromAgent !== session.agent) {
+    throw new UsageError(
+      `Cannot send as "${fromAgent}": this session is agent "${session.agent}" (leave out from_agent)`,
+    );
+  }
   return fromAgent ?? session.agent ?? DEFAULT_SENDER;
 }
 

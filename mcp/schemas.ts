@@ -67,7 +67,7 @@ export function secondsField(field: string, fallback: number, max: number, what:
 /** The optional sender of tools that send. */
 export const fromAgent = nameField(
   "from_agent",
-  'Your agent name, shown to the recipient as the sender (default: "mcp")',
+  'Your agent name, shown to the recipient as the sender (default: the agent this session is, else "mcp"; a session started as an agent cannot send as another)',
 ).optional();
 
 /** A message as tools return it. */

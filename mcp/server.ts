@@ -4,7 +4,9 @@
  */
 import type { Mesh } from "../lib/mesh/mesh.ts";
 import { VERSION } from "../lib/version.ts";
-import type { SessionContext } from "./context.ts";
+import { ALWAYS, type Binding, type Carrier, type ChannelEvent, runChannel } from "./channel.ts";
+import { logError, type SessionContext } from "./context.ts";
+import { agentInstructions, INSTRUCTIONS } from "./instructions.ts";
 import { Outbox } from "./outbox.ts";
 import {
   AjvJsonSchemaValidator,
@@ -17,8 +19,13 @@ import { registerTools } from "./tools/index.ts";
 /** What a session is created with. */
 export interface ServerOptions {
   mesh: Mesh;
-  /** The agent the session acts as (`serve --as NAME`, to come); tools default to it. */
-  agent?: string;
+  /**
+   * The agent the session acts as (`serve --as NAME`, `/mcp?as=NAME`): tools send
+   * as it, and its direct messages are pushed to the client as channel events.
+   */
+  bind?: Binding;
+  /** What carries those events (default: the transport, always able to send). */
+  carrier?: Carrier;
 }
 
 /** One session's server. */
@@ -32,12 +39,6 @@ export interface MeshServer {
   cleanup(): Promise<void>;
 }
 
-const INSTRUCTIONS =
-  `agent-mesh lets agents message each other. Pick a unique agent name and register it with mesh_register. ` +
-  `Wait for direct messages with mesh_listen (nothing sent to you is lost while you are not listening). ` +
-  `A message with a reply_to key is a request: answer it with mesh_reply. ` +
-  `Send with mesh_send, ask and wait for an answer with mesh_request, see who is online with mesh_who.`;
-
 /**
  * The SDK gives every server its own Ajv instance, used only to check elicitation
  * answers, which agent-mesh never asks for: all sessions share one, made on first
@@ -48,25 +49,52 @@ const sharedValidator: jsonSchemaValidator = {
   getValidator: (schema) => (ajv ??= new AjvJsonSchemaValidator()).getValidator(schema),
 };
 
+/** Resolves true when `p` settles fulfilled before `signal` aborts, else false. */
+function before(p: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(false);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(() => resolve(true), () => resolve(false))
+      .finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 /** Creates the server of one session. */
 export function createServer(options: ServerOptions): MeshServer {
   const closing = new AbortController();
   const outbox = new Outbox();
+  const bind = options.bind;
   const session: SessionContext = {
     mesh: options.mesh,
-    agent: options.agent,
+    agent: bind?.agent,
     signal: closing.signal,
     sent: (id, signal) => outbox.sent(id, signal),
   };
   const server = new McpServer(
     { name: "agent-mesh", title: "agent-mesh", version: VERSION },
     {
-      capabilities: { tools: {} },
-      instructions: INSTRUCTIONS,
+      capabilities: bind ? { tools: {}, experimental: { "claude/channel": {} } } : { tools: {} },
+      instructions: bind ? agentInstructions(bind) : INSTRUCTIONS,
       jsonSchemaValidator: sharedValidator,
     },
   );
   registerTools(server, session);
+  let channel: Promise<void> | undefined;
+  if (bind) {
+    // Events may flow only once the client has finished initializing.
+    server.server.oninitialized = () => {
+      if (closing.signal.aborted) return;
+      channel ??= runChannel({
+        ...bind,
+        mesh: options.mesh,
+        signal: closing.signal,
+        carrier: options.carrier ?? ALWAYS,
+        // Resolves once the transport wrote it (stdio: to stdout), or false when closing first.
+        push: (event: ChannelEvent) => before(server.server.notification(event), closing.signal),
+      }).catch((err) => logError(`the channel of ${bind.agent}`, err));
+    };
+  }
   let closed = false;
   let cleaning = Promise.resolve();
   return {
@@ -83,6 +111,7 @@ export function createServer(options: ServerOptions): MeshServer {
         cleaning = (async () => {
           closing.abort();
           outbox.close();
+          await channel; // acknowledges what it delivered, then deregisters the agent
           await server.close().catch(() => {});
         })();
       }

@@ -4,14 +4,18 @@
  */
 import process from "node:process";
 import type { Mesh } from "../lib/mesh/mesh.ts";
+import type { Binding } from "./channel.ts";
 import { StdioServerTransport } from "./sdk.ts";
 import { createServer } from "./server.ts";
 
-/** Serves one MCP session on stdio until the client closes stdin or a signal stops it. */
-export async function serveStdio(mesh: Mesh, agent?: string): Promise<void> {
+/**
+ * Serves one MCP session on stdio until the client closes stdin or a signal stops
+ * it; with `bind`, as that agent (its messages pushed, deregistered at the end).
+ */
+export async function serveStdio(mesh: Mesh, bind?: Binding): Promise<void> {
   // A stray console.log anywhere would corrupt the protocol stream.
   console.log = console.info = console.debug = console.error;
-  const { connect, cleanup } = createServer({ mesh, agent });
+  const { connect, cleanup } = createServer({ mesh, bind });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => transport.onclose = resolve);
   await connect(transport);

@@ -137,6 +137,7 @@ Deno.test("setup claude-code", async (t) => {
     assert.match(text, /agent `alice`/);
     assert.match(text, /Your role: reviews code\./);
     assert.match(text, /<channel source="agent-mesh" from=/);
+    assert.match(text, /send as `alice` \(they refuse another `from_agent`\)/);
     const lines = r.stdout.split("\n");
     assert.ok(lines.includes(`created: ${mcp}`), r.stdout);
     assert.ok(lines.includes(`created: ${md}`), r.stdout);

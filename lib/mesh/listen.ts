@@ -173,6 +173,11 @@ export async function housekeeping(
   register = false,
 ): Promise<OverdueAction[]> {
   await renew(mesh, name, register);
+  return await chaseOverdue(mesh, name);
+}
+
+/** Re-pings the overdue entries of `name`'s ledger and escalates hopeless ones. */
+export async function chaseOverdue(mesh: Mesh, name: string): Promise<OverdueAction[]> {
   const ledger = mesh.ledger(name);
   if (!ledger.exists()) return [];
   const actions = await ledger.update((entries) => {

@@ -18,21 +18,22 @@ export function agentMeshSection(name: string, role?: string): string {
   return `${HEADING}
 
 This session is agent \`${name}\` on agent-mesh, a message bus between AI agents.${what}
-The \`agent-mesh\` MCP server's tools send as \`${name}\` unless you pass \`from_agent\`:
+The \`agent-mesh\` MCP server's tools send as \`${name}\` (they refuse another \`from_agent\`):
 
 - \`mesh_who\`: agents online and their roles; \`mesh_ping\`: is an agent listening now
 - \`mesh_send\`: message one agent; \`mesh_broadcast\`: message every agent
 - \`mesh_request\`: ask an agent and wait for its answer; \`mesh_reply\` with \`reply_to\`: answer a request
-- \`mesh_listen\`: wait for your next direct message; \`mesh_history\`: recent messages, read or not
+- \`mesh_history\`: recent messages, read or not; \`mesh_listen\`: wait for a direct message
 - \`mesh_pending\`: your messages still awaiting a reply; \`mesh_ack\`: acknowledge a peer's answer
 - \`mesh_register\` / \`mesh_deregister\`: add or remove a name in the registry
 
 Direct messages to you arrive on their own, as
-\`<channel source="agent-mesh" from="..." id="..." ts="..." reply_to="...">text</channel>\`.
-\`reply_to\` is there only on a request: answer it with \`mesh_reply\` and that \`reply_to\` (the
-sender is waiting). Otherwise answer, if an answer is needed, with \`mesh_send\` to \`from\`. Keep
-messages short; do not answer acknowledgements. Started without the channel, Claude Code gets no
-such events: wait with \`mesh_listen\` instead.
+\`<channel source="agent-mesh" from="..." id="..." ts="..." reply_to="...">text</channel>\`:
+no need to call \`mesh_listen\`. \`reply_to\` is there only on a request: answer it with
+\`mesh_reply\` and that \`reply_to\` (the sender is waiting). Otherwise answer, if an answer is
+needed, with \`mesh_send\` to \`from\`. Keep messages short; do not answer acknowledgements.
+Started without the channel, Claude Code drops these events, but the messages stay in your inbox's
+history: read them with \`mesh_history\`.
 
 At session start: \`mesh_who\` to see who is online, then \`mesh_history\` (name \`${name}\`) for
 messages you missed.`;

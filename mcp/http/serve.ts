@@ -58,7 +58,7 @@ export function createHandler(mesh: Mesh, guard: Guard) {
         return await streamable.handle(req);
       case "/sse":
         if (req.method !== "GET") return notAllowed("GET");
-        return await sse.open();
+        return await sse.open(req, url);
       case "/messages":
         if (req.method !== "POST") return notAllowed("POST");
         return await sse.post(req, url);

@@ -6,8 +6,11 @@
  * are parsed here and handed to the transport's `handleMessage`.
  */
 import type { ServerResponse } from "node:http";
+import { UsageError } from "../../lib/errors.ts";
 import type { Mesh } from "../../lib/mesh/mesh.ts";
+import type { Binding } from "../channel.ts";
 import { createServer, type MeshServer } from "../server.ts";
+import { requestBinding } from "./binding.ts";
 import { readRequestBody, SSEServerTransport } from "./sdk_http.ts";
 import { RPC, rpcError } from "./respond.ts";
 
@@ -87,14 +90,24 @@ export class SseSessions {
     return this.#sessions.size;
   }
 
-  /** `GET /sse`: opens a session; its first event names the URL to POST to. */
-  async open(): Promise<Response> {
+  /**
+   * `GET /sse`: opens a session (bound to an agent with `?as=NAME`, its events on
+   * this stream); its first event names the URL to POST to.
+   */
+  async open(req: Request, url: URL): Promise<Response> {
+    let bind: Binding | undefined;
+    try {
+      bind = requestBinding(req, url);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      return rpcError(400, RPC.server, `Bad Request: ${err.message}`);
+    }
     if (this.#sessions.size >= this.o.maxSessions) {
       return rpcError(503, RPC.server, `Too many sessions (at most ${this.o.maxSessions})`);
     }
     const res = new SseResponse();
     const transport = new SSEServerTransport("/messages", res as unknown as ServerResponse);
-    const mesh = createServer({ mesh: this.o.mesh });
+    const mesh = createServer({ mesh: this.o.mesh, bind });
     const id = transport.sessionId;
     transport.onclose = () => {
       this.#sessions.delete(id);

@@ -1,11 +1,16 @@
 /**
  * `/mcp`: Streamable HTTP (MCP 2025-11-25) with the SDK's web-standard transport,
  * one transport and one server per session. An initialize request without a
- * session id opens a session; an unknown session id is answered 404.
+ * session id opens a session (bound to an agent with `?as=NAME`); an unknown
+ * session id is answered 404.
  */
 import type { Mesh } from "../../lib/mesh/mesh.ts";
+import { UsageError } from "../../lib/errors.ts";
+import type { Binding } from "../channel.ts";
 import { logError } from "../context.ts";
 import { createServer, type MeshServer } from "../server.ts";
+import { requestBinding } from "./binding.ts";
+import { StreamCarrier } from "./carrier.ts";
 import {
   isInitializeRequest,
   readRequestBody,
@@ -19,6 +24,8 @@ export const SESSION_IDLE_MS = 30 * 60_000;
 interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   mesh: MeshServer;
+  /** Its GET stream, which carries the channel events of a bound session. */
+  carrier: StreamCarrier;
   /** Responses still streaming (a waiting call, the GET stream). */
   open: number;
   lastSeen: number;
@@ -46,7 +53,10 @@ export class StreamableSessions {
     if (id !== null) {
       const session = this.#sessions.get(id);
       if (!session) return rpcError(404, RPC.sessionNotFound, "Session not found");
-      return this.#track(session, await session.transport.handleRequest(req));
+      const res = await session.transport.handleRequest(req);
+      const isStream = req.method === "GET" && res.ok &&
+        res.headers.get("content-type")?.startsWith("text/event-stream") === true;
+      return this.#track(session, res, isStream ? session.carrier.opened() : undefined);
     }
     if (req.method !== "POST") {
       return rpcError(400, RPC.server, "Bad Request: Mcp-Session-Id header is required");
@@ -71,20 +81,28 @@ export class StreamableSessions {
         "Bad Request: Mcp-Session-Id header is required (or send an initialize request)",
       );
     }
+    let bind: Binding | undefined;
+    try {
+      bind = requestBinding(req, new URL(req.url));
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      return rpcError(400, RPC.server, `Bad Request: ${err.message}`);
+    }
     if (this.#sessions.size >= this.o.maxSessions) {
       return rpcError(503, RPC.server, `Too many sessions (at most ${this.o.maxSessions})`);
     }
-    return await this.#open(req, parsed);
+    return await this.#open(req, parsed, bind);
   }
 
-  async #open(req: Request, parsed: unknown): Promise<Response> {
-    const mesh = createServer({ mesh: this.o.mesh });
+  async #open(req: Request, parsed: unknown, bind: Binding | undefined): Promise<Response> {
+    const carrier = new StreamCarrier();
+    const mesh = createServer({ mesh: this.o.mesh, bind, carrier });
     let session: Session | undefined;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       maxRequestBodySize: this.o.maxBodyBytes,
       onsessioninitialized: (id) => {
-        session = { transport, mesh, open: 0, lastSeen: Date.now() };
+        session = { transport, mesh, carrier, open: 0, lastSeen: Date.now() };
         this.#sessions.set(id, session);
       },
     });
@@ -101,13 +119,18 @@ export class StreamableSessions {
     return this.#track(session, res);
   }
 
-  #track(session: Session, res: Response): Response {
+  /** Counts `res` as open while it streams; `onEnd` runs when it is done. */
+  #track(session: Session, res: Response, onEnd?: () => void): Response {
     session.lastSeen = Date.now();
-    if (!res.body) return res;
+    if (!res.body) {
+      onEnd?.();
+      return res;
+    }
     session.open++;
     return watchEnd(res, () => {
       session.open--;
       session.lastSeen = Date.now();
+      onEnd?.();
     });
   }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { EngineCase, OpenedStore } from "./store_engines.ts";
 import { freePort } from "./redis_server.ts";
 import { sleep, withDeadline } from "./timing.ts";
+import { ChannelEvents } from "./mcp_channel.ts";
 import {
   type CallToolResult,
   Client,
@@ -35,6 +36,7 @@ export async function openTestMesh(
   const env = {
     AGENT_MESH_TOKEN: "",
     AGENT_MESH_GATE_ENFORCE: "0",
+    AGENT_MESH_AGENT: "", // a session is bound to an agent only when a test says so
     ...opened.env,
     AGENT_MESH_HOME: home,
     ...extra,
@@ -159,7 +161,12 @@ export async function startHttpServer(
 
 /** An SDK client on one transport, with helpers for tool calls. */
 export class McpAgent implements AsyncDisposable {
-  constructor(readonly client: Client, readonly transport: string) {}
+  constructor(
+    readonly client: Client,
+    readonly transport: string,
+    /** The channel events it received (sessions bound to an agent push them). */
+    readonly channel: ChannelEvents,
+  ) {}
 
   /** Calls a tool and returns the raw result. */
   raw(
@@ -199,17 +206,18 @@ async function connect(
   kind: string,
 ): Promise<McpAgent> {
   const client = new Client({ name: `agent-mesh-test-${kind}`, version: "0.0.0" });
+  const channel = new ChannelEvents(client); // before connecting: a backlog comes at once
   await withDeadline(client.connect(transport), 30_000, `connecting over ${kind}`);
   await client.listTools(); // arms the client's output-schema checks
-  return new McpAgent(client, kind);
+  return new McpAgent(client, kind, channel);
 }
 
-/** A client of `main.ts serve` spawned over stdio. */
-export function stdioAgent(env: Record<string, string>): Promise<McpAgent> {
+/** A client of `main.ts serve ...args` spawned over stdio. */
+export function stdioAgent(env: Record<string, string>, args: string[] = []): Promise<McpAgent> {
   return connect(
     new StdioClientTransport({
       command: Deno.execPath(),
-      args: ["run", "-A", MAIN, "serve"],
+      args: ["run", "-A", MAIN, "serve", ...args],
       env,
       stderr: "inherit",
     }),
@@ -217,18 +225,22 @@ export function stdioAgent(env: Record<string, string>): Promise<McpAgent> {
   );
 }
 
-/** A client of `<base>/mcp` (Streamable HTTP). */
-export function streamableAgent(base: string, headers: Record<string, string> = {}) {
+/** A client of `<base>/mcp` (Streamable HTTP); `path` may add a query (`/mcp?as=bob`). */
+export function streamableAgent(
+  base: string,
+  headers: Record<string, string> = {},
+  path = "/mcp",
+) {
   return connect(
-    new StreamableHTTPClientTransport(new URL("/mcp", base), { requestInit: { headers } }),
+    new StreamableHTTPClientTransport(new URL(path, base), { requestInit: { headers } }),
     "streamable-http",
   );
 }
 
-/** A client of `<base>/sse` (legacy HTTP+SSE). */
-export function sseAgent(base: string, headers: Record<string, string> = {}) {
+/** A client of `<base>/sse` (legacy HTTP+SSE); `path` may add a query (`/sse?as=bob`). */
+export function sseAgent(base: string, headers: Record<string, string> = {}, path = "/sse") {
   return connect(
-    new SSEClientTransport(new URL("/sse", base), { requestInit: { headers } }),
+    new SSEClientTransport(new URL(path, base), { requestInit: { headers } }),
     "sse",
   );
 }

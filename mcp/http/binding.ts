@@ -1,0 +1,42 @@
+/**
+ * The agent an HTTP session acts as, named when the session opens:
+ * `/mcp?as=NAME` (what `setup claude-code --http` writes) or an `X-Agent-Name`
+ * header, with optional `role=TEXT` and `group=1` in the query.
+ */
+import { UsageError } from "../../lib/errors.ts";
+import { checkName } from "../../lib/names.ts";
+import type { Binding } from "../channel.ts";
+
+const ROLE_MAX = 200;
+
+/** The binding requested by `req`, or undefined for an anonymous session; bad values throw UsageError. */
+export function requestBinding(req: Request, url: URL): Binding | undefined {
+  const query = url.searchParams.get("as");
+  const header = req.headers.get("x-agent-name");
+  const role = url.searchParams.get("role") ?? undefined;
+  const group = url.searchParams.get("group");
+  if (query === null && header === null) {
+    if (role !== undefined || group !== null) {
+      throw new UsageError("role and group go with as=NAME (or an X-Agent-Name header)");
+    }
+    return undefined;
+  }
+  if (query !== null && header !== null && query !== header) {
+    throw new UsageError(
+      `Conflicting agent names: as=${JSON.stringify(query)} and X-Agent-Name ${
+        JSON.stringify(header)
+      }`,
+    );
+  }
+  const agent = checkName(query ?? header, query !== null ? "as= agent name" : "X-Agent-Name");
+  if (role !== undefined && role.length > ROLE_MAX) {
+    throw new UsageError(`Invalid role: use text of at most ${ROLE_MAX} characters`);
+  }
+  return { agent, role, group: flag(group) };
+}
+
+function flag(raw: string | null): boolean {
+  if (raw === null || ["0", "false", "no"].includes(raw)) return false;
+  if (["", "1", "true", "yes"].includes(raw)) return true;
+  throw new UsageError(`Invalid group=${JSON.stringify(raw)}: expected 1 or 0`);
+}

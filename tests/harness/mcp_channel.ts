@@ -1,0 +1,68 @@
+/**
+ * The Claude Code channel events an SDK client receives
+ * (`notifications/claude/channel`), collected in order, with bounded waits.
+ */
+import type { Client } from "./mcp_sdk.ts";
+import { sleep } from "./timing.ts";
+
+/** One channel event as the client received it. */
+export interface ChannelEvent {
+  content: string;
+  meta: Record<string, string>;
+}
+
+/** Every channel event of one client, from its connection on. Attach before connecting. */
+export class ChannelEvents {
+  /** The events so far, oldest first. */
+  readonly events: ChannelEvent[] = [];
+  readonly #waiters = new Set<() => void>();
+
+  constructor(client: Client) {
+    client.fallbackNotificationHandler = (n) => {
+      if (n.method === "notifications/claude/channel") {
+        this.events.push(n.params as unknown as ChannelEvent);
+        for (const wake of [...this.#waiters]) wake();
+      }
+      return Promise.resolve();
+    };
+  }
+
+  /** Resolves with the first `count` events once they arrived; rejects after `ms`. */
+  until(count: number, ms = 20_000): Promise<ChannelEvent[]> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.events.length < count) return;
+        done();
+        resolve(this.events.slice(0, count));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new Error(
+            `${this.events.length} channel events within ${ms} ms, expected ${count}: ${
+              JSON.stringify(this.events)
+            }`,
+          ),
+        );
+      }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      this.#waiters.add(check);
+      check();
+    });
+  }
+
+  /** The events whose content is `text`. */
+  withContent(text: string): ChannelEvent[] {
+    return this.events.filter((e) => e.content === text);
+  }
+
+  /** Waits `ms` and returns the events that came meanwhile (for "nothing more came" checks). */
+  async quietFor(ms: number): Promise<ChannelEvent[]> {
+    const before = this.events.length;
+    await sleep(ms);
+    return this.events.slice(before);
+  }
+}
