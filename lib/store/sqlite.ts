@@ -29,7 +29,7 @@ import {
 } from "./sqlite_streams.ts";
 import { FIRST_POS, parseBound, parseId, type StreamPos } from "./stream_id.ts";
 import { getString, getStrings, incrementWindow, scanKeys, setString } from "./sqlite_strings.ts";
-import { Waker } from "./waker.ts";
+import { type Subscription, Waker } from "./waker.ts";
 
 /** Entries per stream of `read` and `consume` when no count is given. */
 const DEFAULT_COUNT = 50;
@@ -106,7 +106,8 @@ class SqliteStore implements Store {
   async appendMany(ops: AppendOp[]): Promise<string[]> {
     if (ops.length === 0) return [];
     const caps = ops.map(checkOp);
-    const { ids, ports } = await this.#write((now) => {
+    const { ids, ports } = await this.#db.tx("write", () => {
+      const now = Date.now();
       const ids = ops.map((op, i) => appendEntry(this.#db, op, caps[i], now));
       // Read inside the transaction: a reader registers before its last look, so
       // it either sees this entry or is in this list.
@@ -114,6 +115,7 @@ class SqliteStore implements Store {
     });
     this.#waker.notify(ops.map((op) => op.stream));
     await this.#waker.send(ports);
+    await this.#wrote();
     return ids;
   }
 
@@ -265,13 +267,17 @@ class SqliteStore implements Store {
   /** Runs `fn` in a write transaction, then housekeeps now and then. */
   async #write<T>(fn: (now: number) => T): Promise<T> {
     const result = await this.#db.tx("write", () => fn(Date.now()));
-    if (
-      ++this.#writes >= HOUSEKEEP_WRITES || Date.now() - this.#housekeptAt >= HOUSEKEEP_MS
-    ) {
-      // Best effort: the next write tries again.
-      await this.housekeep().catch(() => {});
-    }
+    await this.#wrote();
     return result;
+  }
+
+  /** Counts a write; housekeeps after enough of them or enough time. */
+  async #wrote(): Promise<void> {
+    if (++this.#writes < HOUSEKEEP_WRITES && Date.now() - this.#housekeptAt < HOUSEKEEP_MS) {
+      return;
+    }
+    // Best effort: the next write tries again.
+    await this.housekeep().catch(() => {});
   }
 
   /**
@@ -290,7 +296,13 @@ class SqliteStore implements Store {
     }
     const deadline = Date.now() + blockMs;
     if (this.#closed) return [];
-    const sub = await this.#waker.subscribe(streams);
+    let sub: Subscription;
+    try {
+      sub = await this.#waker.subscribe(streams);
+    } catch (err) {
+      if (this.#closed) return []; // closed while registering
+      throw err;
+    }
     try {
       for (;;) {
         if (this.#closed || options.signal?.aborted) return [];

@@ -1,0 +1,317 @@
+/**
+ * Tests of the embedded engine alone (the port's behaviour is the conformance
+ * suite's): its file, trimming, expiry housekeeping, and blocked reads woken
+ * across processes. Real files in temp dirs; blocked readers in subprocesses.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { StoreError } from "../lib/errors.ts";
+import type { Store, StreamBatch } from "../lib/store/port.ts";
+import { openSqliteStore } from "../lib/store/sqlite.ts";
+
+const FIXTURE = fileURLToPath(new URL("./fixtures/sqlite_waiter.ts", import.meta.url));
+/** A woken read must return long before its 20 s block; sanity, not speed. */
+const BLOCK_MS = 20_000;
+const WOKEN_WITHIN_MS = 10_000;
+// Timers, sockets and subprocesses must all be gone when a test ends.
+const SANITIZE = { sanitizeOps: true, sanitizeResources: true };
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Runs `fn` with the path of a SQLite file in a fresh temp dir, removed afterwards. */
+async function withDb(fn: (path: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "agent-mesh-sqlite-" });
+  try {
+    await fn(join(dir, "data", "mesh.db"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Runs `fn` on a store opened on `path`, closed afterwards. */
+async function withStore(path: string, fn: (store: Store) => Promise<void>): Promise<void> {
+  const store = await openSqliteStore(path);
+  try {
+    await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** One value of a query on a separate raw connection to the file. */
+function raw(path: string, sql: string, ...params: (string | number)[]): unknown {
+  const db = new DatabaseSync(path);
+  try {
+    const row = db.prepare(sql).get(...params) as Record<string, unknown> | undefined;
+    return row ? Object.values(row)[0] : undefined;
+  } finally {
+    db.close();
+  }
+}
+
+async function waitFor(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`${what} did not happen within ${ms} ms`);
+    await sleep(50);
+  }
+}
+
+/** Waits until some process registered as a blocked reader of `stream`. */
+function waitForWaiter(path: string, stream: string): Promise<void> {
+  return waitFor(
+    `a waiter on ${stream}`,
+    () => Number(raw(path, "SELECT count(*) FROM waiters WHERE stream = ?", stream)) > 0,
+  );
+}
+
+interface WaiterResult {
+  batches: StreamBatch[];
+  elapsedMs: number;
+}
+
+/** Starts tests/fixtures/sqlite_waiter.ts with `args`. */
+function spawnWaiter(args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", FIXTURE, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output = child.output();
+  return {
+    child,
+    output,
+    async result(): Promise<WaiterResult> {
+      const out = await output;
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.ok(out.success, `the waiter failed: ${stderr}`);
+      return JSON.parse(new TextDecoder().decode(out.stdout));
+    },
+  };
+}
+
+function ids(batches: StreamBatch[]): string[] {
+  return batches.flatMap((b) => b.entries.map((e) => e.id));
+}
+
+Deno.test({
+  name: "embedded: the file",
+  ...SANITIZE,
+  fn: () =>
+    withDb(async (path) => {
+      await withStore(path, async (store) => {
+        assert.equal(store.engine, "embedded");
+        assert.equal(store.location, path);
+        await store.set("k", "v");
+      });
+      if (Deno.build.os !== "windows") {
+        assert.equal(Deno.statSync(join(path, "..")).mode! & 0o777, 0o700, "folder mode");
+        assert.equal(Deno.statSync(path).mode! & 0o777, 0o600, "file mode");
+      }
+      assert.equal(raw(path, "PRAGMA journal_mode"), "wal");
+
+      const foreign = join(path, "..", "other.db");
+      const db = new DatabaseSync(foreign);
+      db.exec("CREATE TABLE t (x)");
+      db.close();
+      await assert.rejects(openSqliteStore(foreign), StoreError);
+
+      await withStore(path, async (store) => {
+        await assert.rejects(store.read({ s: "abc" }), StoreError);
+        await assert.rejects(store.range("s", "1-x"), StoreError);
+        await assert.rejects(store.ack("s", "g", ["1-2-3"]), StoreError);
+        await store.append("stream", { x: "1" });
+        await assert.rejects(store.get("stream"), StoreError, "a stream read as a string");
+        await assert.rejects(store.append("k", { x: "1" }), StoreError, "a string appended to");
+      });
+    }),
+});
+
+Deno.test({
+  name: "embedded: ids, cursors and prefixes",
+  ...SANITIZE,
+  fn: () =>
+    withDb((path) =>
+      withStore(path, async (store) => {
+        const a = await store.append("s", { n: "a" });
+        const realNow = Date.now;
+        Date.now = () => realNow() - 60_000; // the clock steps back a minute
+        let b: string;
+        try {
+          b = await store.append("s", { n: "b" });
+        } finally {
+          Date.now = realNow;
+        }
+        const [msA, seqA] = a.split("-").map(Number);
+        const [msB, seqB] = b.split("-").map(Number);
+        assert.ok(msB === msA && seqB > seqA, `${b} does not follow ${a}`);
+        const c = await store.append("s", { n: "c" });
+        const idsOf = (entries: { id: string }[]) => entries.map((e) => e.id);
+        assert.deepEqual(idsOf(await store.range("s", `(${a}`, `(${c}`)), [b]);
+        assert.deepEqual(idsOf(await store.range("s", String(msA), String(msA))), [a, b]);
+        assert.deepEqual(ids(await store.read({ s: `${msA}-0` })), [a, b, c]);
+        assert.deepEqual(await store.read({ s: "$" }), []);
+
+        const keys = ["p", "p\uffff", "p\u{1F4E8}", "p\u{10FFFF}", "q", "o\u{10FFFF}"];
+        for (const key of keys) await store.set(key, "1");
+        assert.deepEqual(await store.scan("p"), ["p", "p\uffff", "p\u{1F4E8}", "p\u{10FFFF}"]);
+        assert.deepEqual(await store.scan("o\u{10FFFF}"), ["o\u{10FFFF}"]);
+      })
+    ),
+});
+
+Deno.test({
+  name: "embedded: approximate cap trimming drops the oldest and stays within ~10%",
+  ...SANITIZE,
+  fn: () =>
+    withDb((path) =>
+      withStore(path, async (store) => {
+        await store.ensureGroup("s", "g", "0");
+        const appended: string[] = [];
+        for (let i = 0; i < 10; i++) appended.push(await store.append("s", { i: `${i}` }, 50));
+        assert.equal(ids(await store.consume("g", ["s"], { count: 10 })).length, 10);
+        for (let i = 10; i < 300; i++) {
+          appended.push(await store.append("s", { i: `${i}` }, 50));
+          const length = await store.length("s");
+          assert.ok(length <= 55, `length ${length} after append ${i} is over 55`);
+        }
+        const length = await store.length("s");
+        assert.ok(length >= 50, `length ${length} is under the cap`);
+        assert.deepEqual((await store.range("s")).map((e) => e.id), appended.slice(-length));
+        assert.equal(raw(path, "SELECT count(*) FROM entries"), length);
+        assert.equal(
+          raw(path, "SELECT count(*) FROM pending"),
+          0,
+          "pending rows of trimmed entries",
+        );
+      })
+    ),
+});
+
+Deno.test({
+  name: "embedded: expired keys read as absent at once and housekeeping deletes them",
+  ...SANITIZE,
+  fn: () =>
+    withDb(async (path) => {
+      await withStore(path, async (store) => {
+        await store.set("k", "v", 0.2);
+        await store.append("s", { x: "1" });
+        await store.ensureGroup("s", "g", "0");
+        await store.consume("g", ["s"]);
+        assert.equal(await store.expire("s", 0.2), true);
+        await store.set("kept", "v");
+        await sleep(400);
+        assert.equal(await store.get("k"), null);
+        assert.deepEqual(await store.scan(""), ["kept"]);
+        assert.equal(await store.length("s"), 0);
+        assert.deepEqual(await store.read({ s: "0" }), []);
+        assert.equal(await store.expire("s", 10), false);
+      });
+      // Reads leave expired rows (the write to "s" deleted it); opening housekeeps.
+      assert.equal(raw(path, "SELECT count(*) FROM keyspace"), 2);
+      await withStore(path, async (store) => {
+        assert.equal(await store.get("kept"), "v");
+        assert.equal(raw(path, "SELECT count(*) FROM keyspace"), 1);
+        for (const table of ["entries", "consumer_groups", "pending"]) {
+          assert.equal(raw(path, `SELECT count(*) FROM ${table}`), 0, `rows left in ${table}`);
+        }
+      });
+      // So do writes, now and then.
+      await withStore(path, async (store) => {
+        await store.set("k", "v", 0.1);
+        await sleep(200);
+        for (let i = 0; i < 600; i++) await store.set("kept", `${i}`);
+        assert.equal(raw(path, "SELECT count(*) FROM keyspace WHERE name = 'k'"), 0);
+      });
+    }),
+});
+
+Deno.test({
+  name: "embedded: a read blocked in another process is woken by an append here",
+  ...SANITIZE,
+  fn: () =>
+    withDb((path) =>
+      withStore(path, async (store) => {
+        const waiter = spawnWaiter(["read", path, "s", "0", String(BLOCK_MS)]);
+        await waitForWaiter(path, "s");
+        const id = await store.append("s", { x: "1" });
+        const out = await waiter.result();
+        assert.deepEqual(out.batches, [{ stream: "s", entries: [{ id, fields: { x: "1" } }] }]);
+        assert.ok(out.elapsedMs < WOKEN_WITHIN_MS, `woken after ${out.elapsedMs} ms`);
+        assert.equal(raw(path, "SELECT count(*) FROM waiters"), 0, "close() left its rows");
+      })
+    ),
+});
+
+Deno.test({
+  name: "embedded: the waiter rows of a killed reader do not break appends",
+  ...SANITIZE,
+  fn: () =>
+    withDb((path) =>
+      withStore(path, async (store) => {
+        const waiter = spawnWaiter(["read", path, "s", "0", String(BLOCK_MS)]);
+        await waitForWaiter(path, "s");
+        waiter.child.kill("SIGKILL");
+        assert.equal((await waiter.output).success, false);
+        assert.equal(raw(path, "SELECT count(*) FROM waiters"), 1, "the dead reader's row");
+        const first = await store.append("s", { x: "1" });
+        const other = await openSqliteStore(path);
+        try {
+          const reading = other.read({ s: first }, { blockMs: BLOCK_MS });
+          await waitFor("a second waiter", () => raw(path, "SELECT count(*) FROM waiters") === 2);
+          const id = await store.append("s", { x: "2" });
+          assert.deepEqual(ids(await reading), [id]);
+        } finally {
+          await other.close();
+        }
+      })
+    ),
+});
+
+Deno.test({
+  name: "embedded: a consume blocked in another process gets an entry whose lease ran out",
+  ...SANITIZE,
+  fn: () =>
+    withDb((path) =>
+      withStore(path, async (store) => {
+        await store.ensureGroup("q", "g", "0");
+        const id = await store.append("q", { job: "1" });
+        assert.deepEqual(ids(await store.consume("g", ["q"], { leaseMs: 2000 })), [id]);
+        // No ack and no further append: only the lease running out can wake it.
+        const waiter = spawnWaiter(["consume", path, "g", "q", String(BLOCK_MS), "2000"]);
+        await waitForWaiter(path, "q");
+        const out = await waiter.result();
+        assert.deepEqual(ids(out.batches), [id]);
+        assert.ok(out.elapsedMs < WOKEN_WITHIN_MS, `woken after ${out.elapsedMs} ms`);
+        assert.equal(raw(path, "SELECT deliveries FROM pending"), 2);
+      })
+    ),
+});
+
+Deno.test({
+  name: "embedded: close() and abort end blocked reads with []",
+  ...SANITIZE,
+  fn: () =>
+    withDb(async (path) => {
+      const store = await openSqliteStore(path);
+      await store.ensureGroup("q", "g", "$");
+      const ac = new AbortController();
+      const aborted = store.read({ a: "0" }, { blockMs: BLOCK_MS, signal: ac.signal });
+      const reading = store.read({ s: "0" }, { blockMs: BLOCK_MS });
+      const consuming = store.consume("g", ["q"], { blockMs: BLOCK_MS });
+      await waitForWaiter(path, "q");
+      ac.abort();
+      assert.deepEqual(await aborted, []);
+      const start = Date.now();
+      await store.close();
+      assert.deepEqual(await Promise.all([reading, consuming]), [[], []]);
+      assert.ok(Date.now() - start < WOKEN_WITHIN_MS);
+      assert.equal(raw(path, "SELECT count(*) FROM waiters"), 0, "close() left its rows");
+      await assert.rejects(store.get("k"), StoreError);
+    }),
+});
