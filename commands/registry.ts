@@ -3,6 +3,16 @@
  * `load`, so `--help` and `--version` load nothing else.
  */
 
+/**
+ * Imports `commands/<name>.ts`. The specifier is built at run time on purpose:
+ * Deno loads every statically visible `import("...")` of the program at start-up,
+ * which would make each CLI call read all commands and the whole MCP server
+ * (some 10 ms). `deno compile` gets them with `--include commands` instead.
+ */
+function loadCommand(name: string): Promise<CommandModule> {
+  return import(new URL(`./${name}.ts`, import.meta.url).href);
+}
+
 /** What a command module exports. */
 export interface CommandModule {
   run(argv: string[]): Promise<number>;
@@ -30,7 +40,7 @@ export const COMMANDS: CommandSpec[] = [
   -e, --expect-reply  track the message in the sender's pending ledger
   --within SECONDS    reply deadline for --expect-reply (default: 120)
 ${JSON_FLAG}`,
-    load: () => import("./send.ts"),
+    load: () => loadCommand("send"),
   },
   {
     name: "broadcast",
@@ -38,7 +48,7 @@ ${JSON_FLAG}`,
     usage: "broadcast MESSAGE --from NAME",
     help: `  --from NAME         sender name (required)
 ${JSON_FLAG}`,
-    load: () => import("./broadcast.ts"),
+    load: () => loadCommand("broadcast"),
   },
   {
     name: "listen",
@@ -48,7 +58,7 @@ ${JSON_FLAG}`,
   --stealth           print nothing (still answers pings and takes the message)
 ${JSON_FLAG}
 A request shows, under its line, the exact "reply" command that answers it.`,
-    load: () => import("./listen.ts"),
+    load: () => loadCommand("listen"),
   },
   {
     name: "monitor",
@@ -57,7 +67,7 @@ A request shows, under its line, the exact "reply" command that answers it.`,
     help: `  --stealth           print nothing
 Registers NAME, prints every message, answers pings, re-pings overdue
 --expect-reply messages and escalates them to "watchdog". Ctrl-C stops it.`,
-    load: () => import("./monitor.ts"),
+    load: () => loadCommand("monitor"),
   },
   {
     name: "ping",
@@ -66,7 +76,7 @@ Registers NAME, prints every message, answers pings, re-pings overdue
     help: `  --from NAME         sender name (default: cli)
   --timeout SECONDS   how long to wait for the pong (default: 5); exit 1 on timeout
 ${JSON_FLAG}`,
-    load: () => import("./ping.ts"),
+    load: () => loadCommand("ping"),
   },
   {
     name: "request",
@@ -75,7 +85,7 @@ ${JSON_FLAG}`,
     help: `  --from NAME         requester name (required)
   --timeout SECONDS   how long to wait for the reply (default: 180); exit 1 on timeout
 ${JSON_FLAG}`,
-    load: () => import("./request.ts"),
+    load: () => loadCommand("request"),
   },
   {
     name: "reply",
@@ -83,35 +93,35 @@ ${JSON_FLAG}`,
     usage: "reply REPLY_KEY TEXT [--from NAME]",
     help: `  --from NAME         replier name (default: cli)
 REPLY_KEY looks like mesh:reply:<32 hex characters>.`,
-    load: () => import("./reply.ts"),
+    load: () => loadCommand("reply"),
   },
   {
     name: "ack",
     summary: 'clear your pending entries for PEER and send it "ACK: TEXT" privately',
     usage: "ack PEER TEXT [--from NAME]",
     help: `  --from NAME         your name (default: cli)`,
-    load: () => import("./ack.ts"),
+    load: () => loadCommand("ack"),
   },
   {
     name: "pending",
     summary: "list NAME's messages still waiting for a reply",
     usage: "pending NAME [--json]",
     help: JSON_FLAG,
-    load: () => import("./pending.ts"),
+    load: () => loadCommand("pending"),
   },
   {
     name: "register",
     summary: "register NAME in the registry for 180 s",
     usage: "register NAME [--role TEXT]",
     help: `  --role TEXT         what this agent does, shown by who`,
-    load: () => import("./register.ts"),
+    load: () => loadCommand("register"),
   },
   {
     name: "deregister",
     summary: "remove NAME from the registry",
     usage: "deregister NAME",
     help: "",
-    load: () => import("./deregister.ts"),
+    load: () => loadCommand("deregister"),
   },
   {
     name: "who",
@@ -119,7 +129,7 @@ REPLY_KEY looks like mesh:reply:<32 hex characters>.`,
     usage: "who [--all] [--json]",
     help: `  --all               also agents with an inbox but no live registration
 ${JSON_FLAG}`,
-    load: () => import("./who.ts"),
+    load: () => loadCommand("who"),
   },
   {
     name: "serve",
@@ -142,7 +152,7 @@ ${JSON_FLAG}`,
 With AGENT_MESH_TOKEN set, every HTTP endpoint but /health requires
 "Authorization: Bearer <token>". Requests whose Host or Origin is not this
 server are refused. Over stdio, stdout carries only MCP; logs go to stderr.`,
-    load: () => import("./serve.ts"),
+    load: () => loadCommand("serve"),
   },
   {
     name: "setup",
@@ -162,14 +172,14 @@ AGENT_MESH_REDIS_URL, AGENT_MESH_DB and AGENT_MESH_PREFIX set now) and an
 are, and a changed file's previous content is kept in FILE.bak. Running it again
 changes nothing. Then start Claude Code with:
   claude --dangerously-load-development-channels server:agent-mesh`,
-    load: () => import("./setup.ts"),
+    load: () => loadCommand("setup"),
   },
   {
     name: "demo",
     summary: "run a short scripted exchange between two agents on a throwaway database",
     usage: "demo",
     help: "",
-    load: () => import("./demo.ts"),
+    load: () => loadCommand("demo"),
   },
 ];
 
