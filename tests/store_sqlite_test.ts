@@ -150,6 +150,8 @@ Deno.test({
         const [msA, seqA] = a.split("-").map(Number);
         const [msB, seqB] = b.split("-").map(Number);
         assert.ok(msB === msA && seqB > seqA, `${b} does not follow ${a}`);
+        // c must fall in a later millisecond than a and b (an append can take less than one).
+        while (Date.now() <= msA) await new Promise((resolve) => setTimeout(resolve, 1));
         const c = await store.append("s", { n: "c" });
         const idsOf = (entries: { id: string }[]) => entries.map((e) => e.id);
         assert.deepEqual(idsOf(await store.range("s", `(${a}`, `(${c}`)), [b]);

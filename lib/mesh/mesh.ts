@@ -66,29 +66,35 @@ export class Mesh {
    * `ops` (unless denied) in one round trip. Throws GateDeniedError when enforcing.
    */
   async #gated(from: string, to: string, text: string, ops: AppendOp[]): Promise<Verdict> {
-    let count = 0;
-    try {
-      count = await this.store.incrWindow(this.keys.rate(from, to), GATE_WINDOW_S);
-    } catch {
-      count = 0; // the original lets sends through when the gate itself fails
-    }
-    const verdict = gateVerdict(count, this.config.gateLimit, this.config.gateEnforce);
-    const audit: AppendOp = {
-      stream: this.keys.audit,
-      fields: {
-        from,
-        to,
-        rate: String(count),
-        window: String(GATE_WINDOW_S),
-        verdict,
-        ts: nowTs(),
-        msg: text.slice(0, 200),
+    const { gateLimit, gateEnforce } = this.config;
+    const ts = nowTs();
+    const msg = text.slice(0, 200);
+    // Counting and appending are one step of the store (one transaction on SQLite);
+    // a failing counter counts 0: the original lets sends through when the gate fails.
+    const { count } = await this.store.incrWindowAndAppend(
+      this.keys.rate(from, to),
+      GATE_WINDOW_S,
+      (count) => {
+        const verdict = gateVerdict(count, gateLimit, gateEnforce);
+        const audit: AppendOp = {
+          stream: this.keys.audit,
+          fields: {
+            from,
+            to,
+            rate: String(count),
+            window: String(GATE_WINDOW_S),
+            verdict,
+            ts,
+            msg,
+          },
+        };
+        return verdict === "deny" ? [audit] : [audit, ...ops];
       },
-    };
-    await this.store.appendMany(verdict === "deny" ? [audit] : [audit, ...ops]);
+    );
+    const verdict = gateVerdict(count, gateLimit, gateEnforce);
     if (verdict === "deny") {
       throw new GateDeniedError(
-        `Rate limit: ${from} sent more than ${this.config.gateLimit} messages to ${to} in ${GATE_WINDOW_S} s (AGENT_MESH_GATE_ENFORCE=1)`,
+        `Rate limit: ${from} sent more than ${gateLimit} messages to ${to} in ${GATE_WINDOW_S} s (AGENT_MESH_GATE_ENFORCE=1)`,
       );
     }
     return verdict;
@@ -150,19 +156,36 @@ export class Mesh {
     const nonce = newNonce();
     const pong = this.keys.pong(nonce);
     const started = performance.now();
-    await this.store.append(this.keys.inbox(to), { from, msg_type: "ping", nonce, ts: nowTs() });
+    // The wait for the pong starts with the append, not a round trip after it: the
+    // pong stream is read from its start, so a pong that comes first is still seen.
+    // The append goes out first: it is what the listener waits for.
+    const appending = this.store.append(this.keys.inbox(to), {
+      from,
+      msg_type: "ping",
+      nonce,
+      ts: nowTs(),
+    });
+    const cancel = new AbortController();
+    const signal = o.signal ? AbortSignal.any([o.signal, cancel.signal]) : cancel.signal;
+    const reading = this.store.read({ [pong]: "0" }, { blockMs: o.timeoutMs, count: 1, signal });
+    reading.catch(() => {}); // a failed read is reported below, not as an unhandled rejection
     try {
-      const got = await this.store.read({ [pong]: "0" }, {
-        blockMs: o.timeoutMs,
-        count: 1,
-        signal: o.signal,
-      });
+      try {
+        await appending;
+      } catch (err) {
+        cancel.abort();
+        await reading.catch(() => {});
+        throw err;
+      }
+      const got = await reading;
       const entry = got[0]?.entries[0];
       if (!entry) return { ok: false };
       const latency = performance.now() - started;
       return { ok: true, latency_ms: Math.round(latency * 100) / 100, from: entry.fields.from };
     } finally {
-      await this.store.del(pong).catch(() => {});
+      // Not awaited: the answer is known; the rendezvous key goes in the background
+      // (and expires by itself anyway, RENDEZVOUS_TTL_S after the pong).
+      this.store.del(pong).catch(() => {});
     }
   }
 

@@ -43,6 +43,20 @@ export async function renew(mesh: Mesh, name: string, orRegister = false): Promi
   if (old || orRegister) await register(mesh, name, old?.role ?? "");
 }
 
+/**
+ * Sorts agents by name, case-insensitively first: the order of localeCompare for
+ * agent names, without its collation set-up (some 20 ms on a CLI's first call).
+ */
+function sortByName(agents: AgentInfo[]): void {
+  const keys = new Map(agents.map((a) => [a, a.agent.toLowerCase()]));
+  agents.sort((a, b) => {
+    const x = keys.get(a)!;
+    const y = keys.get(b)!;
+    if (x !== y) return x < y ? -1 : 1;
+    return a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0;
+  });
+}
+
 function parseInfo(raw: string): AgentInfo | null {
   try {
     const v = JSON.parse(raw);
@@ -68,7 +82,7 @@ export async function who(mesh: Mesh, all = false): Promise<AgentInfo[]> {
   const agents = values.flatMap((v) => (v ? [parseInfo(v)] : [])).filter((a): a is AgentInfo =>
     a !== null
   );
-  agents.sort((a, b) => a.agent.localeCompare(b.agent));
+  sortByName(agents);
   if (!all) return agents;
   const known = new Set(agents.map((a) => a.agent));
   const inboxes = await mesh.store.scan(mesh.keys.inboxPrefix, "stream");

@@ -1,6 +1,6 @@
 /**
  * Opens the configured engine. Engines are loaded lazily so that a command that
- * uses SQLite never loads ioredis, and the reverse.
+ * uses SQLite never loads the Redis client, and the reverse.
  */
 import type { Config } from "../config.ts";
 import type { Store } from "./port.ts";

@@ -115,6 +115,18 @@ export interface Store {
    * count is 1 or the key has no expiry, as the original).
    */
   incrWindow(key: string, windowSec: number): Promise<number>;
+  /**
+   * `incrWindow(key, windowSec)`, then `appendMany(build(count))`, as one step: a
+   * rate-gated send. The embedded engine runs both in one transaction, Redis in
+   * two round trips. When the counter fails (say `key` holds a stream), `build`
+   * gets 0 and the append goes on, as the original's gate lets sends through.
+   * `build` must have no side effects: it may run again when a transaction is retried.
+   */
+  incrWindowAndAppend(
+    key: string,
+    windowSec: number,
+    build: (count: number) => AppendOp[],
+  ): Promise<{ count: number; ids: string[] }>;
 
   // ---- any key ----
 

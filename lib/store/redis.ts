@@ -407,10 +407,27 @@ class RedisStore implements Store {
     });
   }
 
+  async incrWindowAndAppend(
+    key: string,
+    windowSec: number,
+    build: (count: number) => AppendOp[],
+  ): Promise<{ count: number; ids: string[] }> {
+    // Two round trips: the verdict needs the count before the appends are chosen.
+    const count = await this.incrWindow(key, windowSec).catch(() => 0);
+    return { count, ids: await this.appendMany(build(count)) };
+  }
+
   // ---- any key ----
 
   scan(prefix: string, type?: "string" | "stream"): Promise<string[]> {
-    const match = ["MATCH", prefixPattern(prefix), "COUNT", 1000, ...(type ? ["TYPE", type] : [])];
+    // COUNT 10,000: one round trip per 10,000 keys of the database rather than ten.
+    const match = [
+      "MATCH",
+      prefixPattern(prefix),
+      "COUNT",
+      10_000,
+      ...(type ? ["TYPE", type] : []),
+    ];
     return this.#run(`SCAN "${prefix}*"`, async () => {
       // SCAN may return a key twice (rehashing): collect into a set.
       const keys = new Set<string>();

@@ -69,7 +69,7 @@ export class BlockingPool {
   #busy = new Set<Promise<unknown>>();
   #closing = new AbortController();
 
-  constructor(main: Redis, maxIdle = 4) {
+  constructor(main: Redis, maxIdle = 64) {
     this.#main = main;
     this.#maxIdle = maxIdle;
   }

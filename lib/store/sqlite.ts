@@ -16,7 +16,7 @@ import {
   type StreamEntry,
 } from "./port.ts";
 import { SqliteDb } from "./sqlite_db.ts";
-import { ack, ensureGroup, take, type TakeResult } from "./sqlite_groups.ts";
+import { ack, ensureGroup, mayTake, take, type TakeResult } from "./sqlite_groups.ts";
 import {
   appendEntry,
   entriesAfter,
@@ -190,11 +190,15 @@ class SqliteStore implements Store {
     }
     const unique = [...new Set(streams)];
     if (unique.length === 0) return [];
-    return await this.#blocking(
-      unique,
-      options,
-      () => this.#write((now) => take(this.#db, group, unique, count, leaseMs, now)),
-    );
+    return await this.#blocking(unique, options, async () => {
+      // A look first, without the write lock: most attempts find nothing.
+      const look = await this.#db.tx(
+        "read",
+        () => mayTake(this.#db, group, unique, leaseMs, Date.now()),
+      );
+      if (!look.take) return { batches: [], wakeAt: look.wakeAt };
+      return await this.#write((now) => take(this.#db, group, unique, count, leaseMs, now));
+    });
   }
 
   async ack(stream: string, group: string, ids: string[]): Promise<void> {
@@ -222,6 +226,36 @@ class SqliteStore implements Store {
   async incrWindow(key: string, windowSec: number): Promise<number> {
     checkSeconds(windowSec);
     return await this.#write((now) => incrementWindow(this.#db, key, windowSec, now));
+  }
+
+  async incrWindowAndAppend(
+    key: string,
+    windowSec: number,
+    build: (count: number) => AppendOp[],
+  ): Promise<{ count: number; ids: string[] }> {
+    checkSeconds(windowSec);
+    // One transaction for the gate and the appends: half the commits of a send.
+    const { count, ids, streams, ports } = await this.#db.tx("write", () => {
+      const now = Date.now();
+      let count = 0;
+      try {
+        count = incrementWindow(this.#db, key, windowSec, now);
+      } catch (err) {
+        // A counter that is not one (it throws before writing) lets the send through.
+        if (!(err instanceof StoreError)) throw err;
+      }
+      const ops = build(count);
+      const caps = ops.map(checkOp);
+      const ids = ops.map((op, i) => appendEntry(this.#db, op, caps[i], now));
+      const streams = ops.map((op) => op.stream);
+      return { count, ids, streams, ports: waiterPorts(this.#db, new Set(streams), now) };
+    });
+    if (streams.length > 0) {
+      this.#waker.notify(streams);
+      await this.#waker.send(ports);
+    }
+    await this.#wrote();
+    return { count, ids };
   }
 
   // ---- any key ----

@@ -71,6 +71,12 @@ export class SqliteDb {
       // keeps its rollback journal, which is slower but still correct.
       await store.#retry(() => db.exec("PRAGMA journal_mode = WAL"));
       db.exec("PRAGMA synchronous = NORMAL");
+      // A checkpoint syncs the files: every 4,000 pages (16 MB of WAL) rather than
+      // SQLite's 1,000, which cost a send some 20 us on average. The WAL file keeps
+      // up to 24 MB between checkpoints: cutting it shorter made every cycle grow
+      // the file again, block by block (another 20-30 us per commit).
+      db.exec("PRAGMA wal_autocheckpoint = 4000");
+      db.exec(`PRAGMA journal_size_limit = ${24 * 1024 * 1024}`);
       await store.#transaction("write", () => applySchema(db, path));
     } catch (err) {
       db.close();

@@ -129,6 +129,45 @@ export function take(
   return result;
 }
 
+/**
+ * Read-only look before a take: true when `take` may find something (a fresh
+ * entry, an expired lease, or a missing group or stream, whose error `take`
+ * reports). Runs in a read transaction, so that an idle consumer never takes the
+ * write lock: with many consumers, waiting for it is what costs (SQLite's busy
+ * handler sleeps whole milliseconds). Else `wakeAt` is when a lease runs out.
+ */
+export function mayTake(
+  db: SqliteDb,
+  group: string,
+  streams: string[],
+  leaseMs: number,
+  now: number,
+): { take: boolean; wakeAt?: number } {
+  let wakeAt: number | undefined;
+  for (const stream of streams) {
+    // One statement per stream: this runs on every wake of every idle consumer.
+    const row = db.get<{ live: number; fresh: number; oldest: number | null }>(
+      `SELECT
+         EXISTS (SELECT 1 FROM keyspace WHERE name = ?1 AND type = 'stream'
+                 AND (expires_ms IS NULL OR expires_ms > ?3)) AS live,
+         EXISTS (SELECT 1 FROM entries e WHERE e.stream = ?1
+                 AND (e.ms, e.id) > (g.last_ms, g.last_seq)) AS fresh,
+         (SELECT min(delivered_ms) FROM pending WHERE stream = ?1 AND grp = ?2) AS oldest
+       FROM consumer_groups g WHERE g.stream = ?1 AND g.grp = ?2`,
+      stream,
+      group,
+      now,
+    );
+    // No group, no live stream (take reports it), a fresh entry, or an expired lease.
+    if (!row || !row.live || row.fresh) return { take: true };
+    if (row.oldest !== null) {
+      if (row.oldest <= now - leaseMs) return { take: true };
+      wakeAt = Math.min(wakeAt ?? Infinity, row.oldest + leaseMs);
+    }
+  }
+  return { take: false, wakeAt };
+}
+
 /** Where `group` on `stream` stands; a StoreError when the stream or group is missing. */
 function groupPosition(db: SqliteDb, stream: string, group: string, now: number): StreamPos {
   const row = liveStream(db, stream, now, true) &&

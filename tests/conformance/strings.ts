@@ -1,5 +1,6 @@
 /** Strings and counters: set, get, getMany, TTLs, incrWindow. */
 import assert from "node:assert/strict";
+import type { AppendOp } from "../../lib/store/port.ts";
 import type { ConformanceCase } from "./_case.ts";
 import { sleep, stopwatch } from "../harness/timing.ts";
 
@@ -78,6 +79,49 @@ export const stringCases: ConformanceCase[] = [
         await sleep(1500);
         assert.equal(await h.store.get(old), null, "the counter did not expire");
       });
+    },
+  },
+  {
+    name: "incrWindowAndAppend() counts as incrWindow() and appends what build(count) returns",
+    async fn(h) {
+      const rate = h.key("gate:rate:a->b");
+      const audit = h.key("audit");
+      const inbox = h.key("to_b");
+      const build = (count: number): AppendOp[] => [
+        { stream: audit, fields: { rate: String(count) } },
+        ...(count <= 2 ? [{ stream: inbox, fields: { msg: `m${count}` } }] : []),
+      ];
+      const results = [];
+      for (let i = 0; i < 3; i++) results.push(await h.store.incrWindowAndAppend(rate, 10, build));
+      assert.deepEqual(results.map((r) => [r.count, r.ids.length]), [[1, 2], [2, 2], [3, 1]]);
+      assert.equal(await h.store.get(rate), "3");
+      const audited = await h.store.range(audit);
+      assert.deepEqual(audited.map((e) => e.fields.rate), ["1", "2", "3"]);
+      assert.deepEqual(audited.map((e) => e.id), results.map((r) => r.ids[0]));
+      const delivered = await h.store.range(inbox);
+      assert.deepEqual(delivered.map((e) => e.fields.msg), ["m1", "m2"]);
+      assert.deepEqual(delivered.map((e) => e.id), results.slice(0, 2).map((r) => r.ids[1]));
+      assert.deepEqual(await h.store.incrWindowAndAppend(h.key("other"), 10, () => []), {
+        count: 1,
+        ids: [],
+      });
+    },
+  },
+  {
+    name: "incrWindowAndAppend() lets the append through with 0 when the counter fails",
+    async fn(h) {
+      const notCounter = h.key("gate:rate:stream");
+      await h.store.append(notCounter, { x: "1" });
+      const out = h.key("out");
+      const { count, ids } = await h.store.incrWindowAndAppend(notCounter, 10, (n) => [
+        { stream: out, fields: { rate: String(n) } },
+      ]);
+      assert.equal(count, 0);
+      assert.deepEqual((await h.store.range(out)).map((e) => [e.id, e.fields.rate]), [[
+        ids[0],
+        "0",
+      ]]);
+      assert.equal(await h.store.length(notCounter), 1, "the stream is left as it was");
     },
   },
 ];
