@@ -1,0 +1,142 @@
+/**
+ * Child processes of the bench: `deno run` of main.ts or of a bench helper, their
+ * output read line by line, their CPU time and memory read from /proc (Linux).
+ */
+import { fileURLToPath } from "node:url";
+
+/** Absolute path of main.ts. */
+export const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+/** Absolute path of the bench's child-process entry. */
+export const AGENT = fileURLToPath(new URL("./agent.ts", import.meta.url));
+/** Absolute path of the empty script whose start is the CLI floor. */
+export const EMPTY = fileURLToPath(new URL("./empty.ts", import.meta.url));
+
+/** A running child whose stdout lines are collected. */
+export interface Child extends AsyncDisposable {
+  readonly pid: number;
+  readonly lines: string[];
+  /** Resolves with the first stdout or stderr line matching `re`; rejects after `ms` or at exit. */
+  waitFor(re: RegExp, ms?: number): Promise<string>;
+  /** Sends SIGTERM and waits for the exit (SIGKILL after 10 s). */
+  stop(): Promise<void>;
+  /** What it wrote on stderr. */
+  stderr(): string;
+}
+
+/** Spawns `deno run -A <args>` with `env` added to this process's environment. */
+export function spawnDeno(args: string[], env: Record<string, string>): Child {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  let errText = "";
+  const pokes = new Set<() => void>();
+  let exited = false;
+  const read = async (stream: ReadableStream<Uint8Array>, toLines: boolean) => {
+    let buf = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      if (!toLines) {
+        errText += chunk;
+        buf += chunk;
+      } else buf += chunk;
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        if (toLines) lines.push(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+      pokes.forEach((p) => p());
+    }
+  };
+  const reading = Promise.all([read(child.stdout, true), read(child.stderr, false)]);
+  const status = child.status.then((s) => {
+    exited = true;
+    pokes.forEach((p) => p());
+    return s;
+  });
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    stopping ??= (async () => {
+      if (!exited) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* gone */ }
+        const timer = setTimeout(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* gone */ }
+        }, 10_000);
+        await status;
+        clearTimeout(timer);
+      }
+      await reading.catch(() => {});
+    })();
+  return {
+    pid: child.pid,
+    lines,
+    stderr: () => errText,
+    waitFor(re, ms = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = [...lines, ...errText.split("\n")].find((l) => re.test(l));
+          if (hit !== undefined) {
+            done();
+            resolve(hit);
+          } else if (exited) {
+            done();
+            reject(new Error(`${args.join(" ")} exited without ${re}: ${errText.slice(-500)}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`${args.join(" ")}: no ${re} within ${ms} ms: ${errText.slice(-500)}`));
+        }, ms);
+        const done = () => {
+          clearTimeout(timer);
+          pokes.delete(check);
+        };
+        pokes.add(check);
+        check();
+      });
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+/** Wall time of one `deno run -A <args>` to its exit, in ms; throws when it fails. */
+export async function timeRun(args: string[], env: Record<string, string>): Promise<number> {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  });
+  const start = performance.now();
+  const out = await command.output();
+  const ms = performance.now() - start;
+  if (!out.success) {
+    throw new Error(
+      `deno run ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr).trim()}`,
+    );
+  }
+  return ms;
+}
+
+/** user + system CPU time of `pid` in ms (Linux /proc; USER_HZ 100). */
+export function cpuMs(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+}
+
+/** Resident memory of `pid` in MB (VmRSS). */
+export function rssMb(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kb = Number(status.match(/^VmRSS:\s+(\d+)\s+kB/m)?.[1]);
+  return kb / 1024;
+}

@@ -1,0 +1,111 @@
+/**
+ * Keeps the benchmark harness alive: `bench/run.ts --quick` must produce every
+ * figure on both engines with sane numbers and a well-formed results file. It
+ * asserts no timing at all: speed is judged by `deno task bench`, not by tests.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { skipRedis } from "./harness/redis_server.ts";
+
+const RUN = fileURLToPath(new URL("../bench/run.ts", import.meta.url));
+
+/** Every figure the harness reports, by engine. */
+const EXPECTED: [RegExp, string[]][] = [
+  [/^floor: Redis PING round trip \(ioredis\)$/, ["redis"]],
+  [/^floor: empty `deno run` script$/, ["none"]],
+  [/^CLI --version$/, ["none"]],
+  [/^CLI send$/, ["embedded", "redis"]],
+  [/^ping round trip/, ["embedded", "redis"]],
+  [/^direct send throughput \(1 process\)$/, ["embedded", "redis"]],
+  [/^direct send throughput \(8 processes, aggregate\)$/, ["embedded", "redis"]],
+  [/^broadcast to 50 listening agents/, ["embedded", "redis"]],
+  [/^who with 10,000 agents \(in-process\)$/, ["embedded", "redis"]],
+  [/^who --json with 10,000 agents \(CLI wall time\)$/, ["embedded", "redis"]],
+  [/^monitor idle CPU/, ["embedded", "redis"]],
+  [/^monitor RSS$/, ["embedded", "redis"]],
+  [/^serve --http RSS, idle$/, ["embedded", "redis"]],
+  [/^serve --http RSS, \d+ sessions in mesh_listen$/, ["embedded", "redis"]],
+];
+
+interface Row {
+  figure: string;
+  engine: string;
+  unit: string;
+  median: number;
+  p99: number;
+  runs: number;
+  floor: { name: string; unit: string; median: number } | null;
+  goal: string;
+  met: boolean | null;
+}
+
+Deno.test({
+  name: "bench --quick reports every figure on both engines, with its floor",
+  ignore: skipRedis(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "agent-mesh-bench-test-" });
+    try {
+      const out = join(dir, "results.json");
+      const run = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", RUN, "--quick", "--out", out],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        // A stray AGENT_MESH_REDIS_URL of the caller must not leak into the figures.
+        env: { AGENT_MESH_REDIS_URL: "", NO_COLOR: "1" },
+      }).output();
+      const stdout = new TextDecoder().decode(run.stdout);
+      const stderr = new TextDecoder().decode(run.stderr);
+      assert.equal(run.code, 0, `bench failed:\n${stderr.slice(-3000)}`);
+
+      const doc = JSON.parse(await Deno.readTextFile(out));
+      assert.equal(doc.quick, true);
+      assert.deepEqual(doc.failures, []);
+      for (const key of ["cpu", "cores", "memory_gb", "deno", "redis"]) {
+        assert.ok(doc.machine[key] !== undefined && doc.machine[key] !== "", `machine.${key}`);
+      }
+      for (const floor of [doc.floors.redis_round_trip_ms, doc.floors.empty_script_ms]) {
+        assert.ok(Number.isFinite(floor) && floor > 0, `floor ${floor}`);
+      }
+      const rows = doc.results as Row[];
+      for (const r of rows) {
+        const what = `${r.figure} (${r.engine})`;
+        assert.ok(Number.isFinite(r.median) && r.median >= 0, `${what}: median ${r.median}`);
+        assert.ok(Number.isFinite(r.p99) && r.p99 >= 0, `${what}: p99 ${r.p99}`);
+        assert.ok(Number.isInteger(r.runs) && r.runs >= 1, `${what}: runs ${r.runs}`);
+        assert.ok(["ms", "msg/s", "MB", "% of one core"].includes(r.unit), `${what}: ${r.unit}`);
+        assert.ok(r.goal.length > 0, `${what}: goal`);
+        assert.ok(r.met === null || typeof r.met === "boolean", `${what}: met`);
+        if (r.floor) {
+          assert.ok(Number.isFinite(r.floor.median) && r.floor.median > 0, `${what}: floor`);
+        }
+        if (r.unit === "ms" || r.unit === "msg/s" || r.unit === "MB") {
+          assert.ok(r.median > 0, `${what}: a ${r.unit} figure above 0`);
+        }
+        if (r.unit === "% of one core") assert.ok(r.median <= 100 * 2, `${what}: ${r.median} %`);
+        if (r.unit === "MB") assert.ok(r.median < 4096, `${what}: ${r.median} MB`);
+      }
+      for (const [figure, engines] of EXPECTED) {
+        for (const engine of engines) {
+          assert.ok(
+            rows.some((r) => figure.test(r.figure) && r.engine === engine),
+            `missing figure ${figure} on ${engine}`,
+          );
+        }
+      }
+      // Goals that depend on a floor carry it.
+      for (const r of rows.filter((r) => /^CLI |^ping /.test(r.figure))) {
+        assert.ok(r.floor, `${r.figure} (${r.engine}) has no floor`);
+      }
+      // The Markdown table went to stdout, one row per figure.
+      assert.match(stdout, /^\| Figure \| Engine \| Median \| p99 \|/m);
+      assert.equal(
+        stdout.split("\n").filter((l) => /^\| (?!Figure|---)/.test(l)).length,
+        rows.length,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
