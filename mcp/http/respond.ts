@@ -1,4 +1,5 @@
 /** HTTP answers of the MCP front: JSON-RPC error bodies and plain JSON. */
+import { readRequestBody } from "./sdk_http.ts";
 
 /** A JSON document response. */
 export function json(doc: unknown, status = 200, headers: HeadersInit = {}): Response {
@@ -66,4 +67,24 @@ export function watchEnd(res: Response, onEnd: () => void): Response {
     statusText: res.statusText,
     headers: res.headers,
   });
+}
+
+/**
+ * Reads a JSON-RPC request body of at most `maxBytes`: the parsed value, or the
+ * error response to send instead (413 when too large, a -32700 parse error when
+ * not JSON).
+ */
+export async function readJsonBody(
+  req: Request,
+  maxBytes: number,
+): Promise<{ value: unknown } | { error: Response }> {
+  const body = await readRequestBody(req, maxBytes);
+  if (body.tooLarge) {
+    return { error: rpcError(413, RPC.server, `Payload Too Large: over ${maxBytes} bytes`) };
+  }
+  try {
+    return { value: JSON.parse(body.text) };
+  } catch {
+    return { error: rpcError(400, RPC.parseError, "Parse error: Invalid JSON") };
+  }
 }

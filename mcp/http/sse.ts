@@ -11,8 +11,8 @@ import type { Mesh } from "../../lib/mesh/mesh.ts";
 import type { Binding } from "../channel.ts";
 import { createServer, type MeshServer } from "../server.ts";
 import { requestBinding } from "./binding.ts";
-import { readRequestBody, SSEServerTransport } from "./sdk_http.ts";
-import { RPC, rpcError } from "./respond.ts";
+import { SSEServerTransport } from "./sdk_http.ts";
+import { readJsonBody, RPC, rpcError } from "./respond.ts";
 
 /** Interval of the comment lines that keep idle SSE connections open through proxies. */
 const KEEP_ALIVE_MS = 15_000;
@@ -130,16 +130,9 @@ export class SseSessions {
         "Unsupported Media Type: Content-Type must be application/json",
       );
     }
-    const body = await readRequestBody(req, this.o.maxBodyBytes);
-    if (body.tooLarge) {
-      return rpcError(413, RPC.server, `Payload Too Large: over ${this.o.maxBodyBytes} bytes`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.text);
-    } catch {
-      return rpcError(400, RPC.parseError, "Parse error: Invalid JSON");
-    }
+    const body = await readJsonBody(req, this.o.maxBodyBytes);
+    if ("error" in body) return body.error;
+    const parsed = body.value;
     try {
       await session.transport.handleMessage(parsed, {
         requestInfo: { headers: Object.fromEntries(req.headers), url },

@@ -11,12 +11,8 @@ import { logError } from "../context.ts";
 import { createServer, type MeshServer } from "../server.ts";
 import { requestBinding } from "./binding.ts";
 import { StreamCarrier } from "./carrier.ts";
-import {
-  isInitializeRequest,
-  readRequestBody,
-  WebStandardStreamableHTTPServerTransport,
-} from "./sdk_http.ts";
-import { RPC, rpcError, watchEnd } from "./respond.ts";
+import { isInitializeRequest, WebStandardStreamableHTTPServerTransport } from "./sdk_http.ts";
+import { readJsonBody, RPC, rpcError, watchEnd } from "./respond.ts";
 
 /** A session closes after this long without a request or an open stream. */
 export const SESSION_IDLE_MS = 30 * 60_000;
@@ -61,16 +57,9 @@ export class StreamableSessions {
     if (req.method !== "POST") {
       return rpcError(400, RPC.server, "Bad Request: Mcp-Session-Id header is required");
     }
-    const body = await readRequestBody(req, this.o.maxBodyBytes);
-    if (body.tooLarge) {
-      return rpcError(413, RPC.server, `Payload Too Large: over ${this.o.maxBodyBytes} bytes`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.text);
-    } catch {
-      return rpcError(400, RPC.parseError, "Parse error: Invalid JSON");
-    }
+    const body = await readJsonBody(req, this.o.maxBodyBytes);
+    if ("error" in body) return body.error;
+    const parsed = body.value;
     const initialize = Array.isArray(parsed)
       ? parsed.some(isInitializeRequest)
       : isInitializeRequest(parsed);
