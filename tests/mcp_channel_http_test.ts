@@ -13,38 +13,21 @@ import {
   streamableAgent,
 } from "./harness/mcp_server.ts";
 import { sleep, withDeadline } from "./harness/timing.ts";
+import { RAW_INITIALIZE, whoRoles } from "./harness/mcp_channel.ts";
 
 const REPLY_KEY = /^\w+:reply:[0-9a-f]{32}$/;
 const HEADERS = {
   accept: "application/json, text/event-stream",
   "content-type": "application/json",
 };
-const INIT = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-11-25",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "0" },
-  },
-});
-
-async function who(env: Record<string, string>): Promise<string[][]> {
-  const r = await runCli(env, ["who", "--json"]);
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout).agents.map((a: { agent: string; role: string }) => [
-    a.agent,
-    a.role,
-  ]);
-}
+const INIT = JSON.stringify(RAW_INITIALIZE);
 
 /** Polls `who` until `name` is gone (a DELETE ends the session in the background); bounded. */
 async function untilGone(env: Record<string, string>, name: string): Promise<string[][]> {
-  let agents = await who(env);
+  let agents = await whoRoles(env);
   for (let i = 0; i < 40 && agents.some(([a]) => a === name); i++) {
     await sleep(250);
-    agents = await who(env);
+    agents = await whoRoles(env);
   }
   return agents;
 }
@@ -71,7 +54,7 @@ for (const engine of engines()) {
       const [backlog] = await bob.channel.until(1);
       assert.equal(backlog.content, "sent before the session");
       assert.deepEqual(Object.keys(backlog.meta).sort(), ["from", "id", "ts"]);
-      assert.deepEqual(await who(mesh.env), [["bob", "reviews"]]);
+      assert.deepEqual(await whoRoles(mesh.env), [["bob", "reviews"]]);
       const ping = await runCli(mesh.env, ["ping", "bob", "--timeout", "20"]);
       assert.equal(ping.code, 0, ping.stderr);
 
@@ -113,7 +96,7 @@ for (const engine of engines()) {
       await bob[Symbol.asyncDispose]();
       assert.deepEqual(await untilGone(mesh.env, "bob"), [["ann", ""], ["cid", ""]]);
       assert.equal(await server.stop(), 0, server.stderr());
-      assert.deepEqual(await who(mesh.env), []);
+      assert.deepEqual(await whoRoles(mesh.env), []);
     },
   });
 
@@ -138,8 +121,8 @@ for (const engine of engines()) {
       assert.equal(initialized.status, 202);
 
       // Registered, but with no stream to carry events it leaves the inbox alone.
-      for (let i = 0; i < 40 && (await who(mesh.env)).length === 0; i++) await sleep(100);
-      assert.deepEqual(await who(mesh.env), [["dora", ""]]);
+      for (let i = 0; i < 40 && (await whoRoles(mesh.env)).length === 0; i++) await sleep(100);
+      assert.deepEqual(await whoRoles(mesh.env), [["dora", ""]]);
       await send(mesh.env, "dora", "kept for a listener", "carol");
       await sleep(500);
       const listened = await runCli(mesh.env, ["listen", "dora", "--timeout", "10", "--json"]);
@@ -200,5 +183,5 @@ Deno.test("an invalid ?as= or X-Agent-Name is refused with 400 and a JSON-RPC er
   }
   const health = await (await fetch(`${server.base}/health`)).json();
   assert.deepEqual(health.sessions, { streamable: 0, sse: 0 });
-  assert.deepEqual(await who(mesh.env), []);
+  assert.deepEqual(await whoRoles(mesh.env), []);
 });

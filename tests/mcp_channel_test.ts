@@ -7,19 +7,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { engines } from "./harness/store_engines.ts";
 import { type McpAgent, openTestMesh, runCli, stdioAgent } from "./harness/mcp_server.ts";
+import { whoRoles } from "./harness/mcp_channel.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const REPLY_KEY = /^\w+:reply:[0-9a-f]{32}$/;
-
-/** The registered agents as [name, role] pairs. */
-async function who(env: Record<string, string>): Promise<string[][]> {
-  const r = await runCli(env, ["who", "--json"]);
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout).agents.map((a: { agent: string; role: string }) => [
-    a.agent,
-    a.role,
-  ]);
-}
 
 async function send(env: Record<string, string>, to: string, text: string, from: string) {
   const r = await runCli(env, ["send", to, text, "--from", from]);
@@ -64,7 +55,7 @@ for (const engine of engines()) {
       assert.equal(backlog.meta.from, "carol");
       assert.match(backlog.meta.id, UUID);
       assert.ok(Number(backlog.meta.ts) > 1e9, backlog.meta.ts);
-      assert.deepEqual(await who(mesh.env), [["bob", "tests channels"]]);
+      assert.deepEqual(await whoRoles(mesh.env), [["bob", "tests channels"]]);
 
       // Pings are answered by the session and never reach the model.
       const ping = await runCli(mesh.env, ["ping", "bob", "--timeout", "20", "--json"]);
@@ -148,7 +139,7 @@ for (const engine of engines()) {
 
       // A clean exit deregisters.
       await bob[Symbol.asyncDispose]();
-      assert.deepEqual(await who(mesh.env), []);
+      assert.deepEqual(await whoRoles(mesh.env), []);
     },
   });
 
@@ -201,7 +192,7 @@ for (const engine of engines()) {
       assert.equal(note.content, "Deployed to staging too");
       assert.deepEqual(Object.keys(note.meta).sort(), ["from", "id", "ts"]);
       assert.equal(note.meta.from, "bob");
-      assert.deepEqual(await who(mesh.env), [["alice", ""], ["bob", ""]]);
+      assert.deepEqual(await whoRoles(mesh.env), [["alice", ""], ["bob", ""]]);
     },
   });
 

@@ -12,19 +12,11 @@ import {
   streamableAgent,
 } from "./harness/mcp_server.ts";
 import { sleep, withDeadline } from "./harness/timing.ts";
+import { RAW_INITIALIZE } from "./harness/mcp_channel.ts";
 
 const embedded = engines().find((e) => e.name === "embedded")!;
 
-const INIT = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-11-25",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "0" },
-  },
-};
+const INIT = RAW_INITIALIZE;
 const ACCEPT = {
   accept: "application/json, text/event-stream",
   "content-type": "application/json",

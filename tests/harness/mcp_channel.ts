@@ -2,6 +2,8 @@
  * The Claude Code channel events an SDK client receives
  * (`notifications/claude/channel`), collected in order, with bounded waits.
  */
+import assert from "node:assert/strict";
+import { runCli } from "./cli.ts";
 import type { Client } from "./mcp_sdk.ts";
 import { sleep } from "./timing.ts";
 
@@ -66,3 +68,25 @@ export class ChannelEvents {
     return this.events.slice(before);
   }
 }
+
+/** The registered agents as [name, role] pairs, through `agent-mesh who --json`. */
+export async function whoRoles(env: Record<string, string>): Promise<string[][]> {
+  const r = await runCli(env, ["who", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout).agents.map((a: { agent: string; role: string }) => [
+    a.agent,
+    a.role,
+  ]);
+}
+
+/** A raw JSON-RPC initialize request, for tests that speak HTTP without the SDK. */
+export const RAW_INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-11-25",
+    capabilities: {},
+    clientInfo: { name: "raw", version: "0" },
+  },
+};
