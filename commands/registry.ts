@@ -135,17 +135,22 @@ ${JSON_FLAG}`,
     name: "serve",
     summary: "run the MCP server (stdio by default, or HTTP with --http)",
     usage:
-      "serve [--as NAME [--role TEXT] [--group]] | serve --http [--port PORT] [--host ADDRESS] [--insecure]",
+      "serve [--as NAME [--role TEXT] [--channels [--group]]] | serve --http [--port PORT] [--host ADDRESS] [--insecure]",
     help: `  --as NAME           the session is agent NAME (default: $AGENT_MESH_AGENT):
-                      registered while it runs, tools send as NAME, and every
-                      direct message to NAME is pushed to the client as a
-                      Claude Code channel event (notifications/claude/channel)
+                      tools send as NAME, and from its first tool call NAME
+                      is registered while the session lives; the session
+                      never takes NAME's messages (hooks and mesh_listen do)
   --role TEXT         the role registered for NAME, shown by who
-  --group             also push group traffic (broadcasts, others' messages)
+  --channels          push a wake-up to the client as a Claude Code channel
+                      event (notifications/claude/channel) when messages
+                      arrive for NAME; the event takes nothing
+  --group             with --channels, also push group traffic (broadcasts,
+                      others' messages) as events
   --http              serve HTTP instead of stdio: /mcp (Streamable HTTP),
                       /sse (legacy SSE, as the original) and /health; a
                       session opened on /mcp?as=NAME (or with an X-Agent-Name
-                      header) is agent NAME, as with --as
+                      header) is agent NAME, as with --as (channels=1 for
+                      wake-ups on its GET stream)
   --port PORT         HTTP port (default: 8765; 0 picks a free one)
   --host ADDRESS      address to bind (default: 127.0.0.1, this machine only)
   --insecure          allow a non-loopback --host without AGENT_MESH_TOKEN
@@ -156,23 +161,39 @@ server are refused. Over stdio, stdout carries only MCP; logs go to stderr.`,
   },
   {
     name: "setup",
-    summary: "set up Claude Code to join the mesh as agent NAME, with messages pushed in",
+    summary: "set up Claude Code to join the mesh as agent NAME: MCP server, hooks, CLAUDE.md",
     usage:
-      "setup claude-code --as NAME [--role TEXT] [--scope project|user] [--http URL] [--dry-run]",
+      "setup claude-code --as NAME [--role TEXT] [--scope project|user] [--http URL] [--channels] [--dry-run]",
     help: `  --as NAME           the agent Claude Code sessions here act as (required)
   --role TEXT         what the agent does, shown by who
-  --scope SCOPE       project (default): ./.mcp.json and ./CLAUDE.md;
-                      user: ~/.claude.json and ~/.claude/CLAUDE.md
+  --scope SCOPE       project (default): ./.mcp.json, ./.claude/settings.json
+                      and ./CLAUDE.md; user: ~/.claude.json,
+                      ~/.claude/settings.json and ~/.claude/CLAUDE.md
   --http URL          use a server already running at URL ("serve --http"),
                       adding ?as=NAME, instead of starting one per session
+  --channels          also push wake-ups as channel events (claude.ai login
+                      and a launch flag needed; hooks work without)
   --dry-run           print the changes as a diff and write nothing
 Adds the "agent-mesh" MCP server (this program, "serve --as NAME", with the
-AGENT_MESH_REDIS_URL, AGENT_MESH_DB and AGENT_MESH_PREFIX set now) and an
-"## Agent Mesh" section in CLAUDE.md; other servers and sections are kept as they
-are, and a changed file's previous content is kept in FILE.bak. Running it again
-changes nothing. Then start Claude Code with:
-  claude --dangerously-load-development-channels server:agent-mesh`,
+AGENT_MESH_REDIS_URL, AGENT_MESH_DB and AGENT_MESH_PREFIX set now), the hooks
+that show NAME's messages to the model and wake an idle session
+("agent-mesh hook EVENT --as NAME"), and an "## Agent Mesh" section in
+CLAUDE.md; other servers, hooks and sections are kept, and a changed file's
+previous content is kept in FILE.bak. Running it again changes nothing.`,
     load: () => loadCommand("setup"),
+  },
+  {
+    name: "hook",
+    summary: "run a Claude Code hook for agent NAME (written by setup claude-code)",
+    usage: "hook SessionStart|UserPromptSubmit|PostToolUse|Stop|SessionEnd --as NAME [--role TEXT]",
+    help: `  --as NAME           the agent this Claude Code session is (default: $AGENT_MESH_AGENT)
+  --role TEXT         the role registered at SessionStart
+Reads the hook's JSON on stdin. SessionStart registers NAME and injects what
+waits (messages, requests still waiting for an answer, replies owed);
+UserPromptSubmit and PostToolUse inject the messages that arrived since; Stop
+(async, asyncRewake) waits for the next message and wakes the idle session with
+it (exit 2); SessionEnd deregisters NAME. Failures exit 1, never 2.`,
+    load: () => loadCommand("hook"),
   },
   {
     name: "demo",

@@ -27,8 +27,10 @@ function binding(values: Record<string, string | boolean | undefined>): Binding 
   const agent = flag ?? (Deno.env.get("AGENT_MESH_AGENT") || undefined);
   const role = str(values.role);
   if (agent === undefined) {
-    if (role !== undefined || values.group) {
-      throw new UsageError('--role and --group go with --as NAME (see "agent-mesh help serve")');
+    if (role !== undefined || values.group || values.channels) {
+      throw new UsageError(
+        '--role, --channels and --group go with --as NAME (see "agent-mesh help serve")',
+      );
     }
     return undefined;
   }
@@ -36,7 +38,10 @@ function binding(values: Record<string, string | boolean | undefined>): Binding 
   if (role !== undefined && role.length > ROLE_MAX) {
     throw new UsageError(`Invalid --role: use text of at most ${ROLE_MAX} characters`);
   }
-  return { agent, role, group: values.group === true };
+  if (values.group && !values.channels) {
+    throw new UsageError('--group goes with --channels (see "agent-mesh help serve")');
+  }
+  return { agent, role, channels: values.channels === true, group: values.group === true };
 }
 
 /** `agent-mesh serve [--as NAME [--role TEXT] [--group]] | [--http [--port N] [--host ADDR] [--insecure]]` */
@@ -49,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     as: { type: "string" },
     role: { type: "string" },
     group: { type: "boolean" },
+    channels: { type: "boolean" },
   }, []);
   const http = values.http === true;
   if (!http && (values.port !== undefined || values.host !== undefined || values.insecure)) {
@@ -56,9 +62,12 @@ export async function run(argv: string[]): Promise<number> {
       '--port, --host and --insecure go with --http (see "agent-mesh help serve")',
     );
   }
-  if (http && (values.as !== undefined || values.role !== undefined || values.group)) {
+  if (
+    http &&
+    (values.as !== undefined || values.role !== undefined || values.group || values.channels)
+  ) {
     throw new UsageError(
-      "--as, --role and --group go with stdio; over HTTP each session names its agent with /mcp?as=NAME",
+      "--as, --role, --channels and --group go with stdio; over HTTP each session names its agent with /mcp?as=NAME",
     );
   }
   // Over HTTP, AGENT_MESH_AGENT is ignored: one server serves many agents.

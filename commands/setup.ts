@@ -24,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     scope: { type: "string" },
     http: { type: "string" },
     "dry-run": { type: "boolean" },
+    channels: { type: "boolean" },
   }, ["TARGET"]);
   if (!TARGETS.includes(target)) {
     throw new UsageError(`Unknown target "${target}": expected ${TARGETS.join(" or ")}`);
@@ -48,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     role,
     scope: scope as Scope,
     http,
+    channels: values.channels === true,
     cwd: Deno.cwd(),
     home: () => userHome(),
     self: selfCommand(),
@@ -68,16 +70,26 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`${verb}: ${c.path}`);
   }
   if (dryRun) console.log("dry run: nothing written");
-  console.log(
-    `\nStart Claude Code${
-      scope === "project" ? " in this folder" : ""
-    } as agent ${name}, with the channel (needs Claude Code v${MIN_CLAUDE_CODE} or later):\n  ${LAUNCH_COMMAND}`,
-  );
+  const where = scope === "project" ? " in this folder" : "";
+  if (values.channels === true) {
+    console.log(
+      `\nStart Claude Code${where} as agent ${name}. Messages reach it through its hooks on every ` +
+        `install; for channel wake-ups too (claude.ai login, Claude Code v${MIN_CLAUDE_CODE} or later):\n  ${LAUNCH_COMMAND}`,
+    );
+  } else {
+    console.log(
+      `\nStart Claude Code${where} (just "claude") as agent ${name}: its hooks show it every message ` +
+        "and wake it when idle.",
+    );
+  }
+  if (scope === "project" && http === undefined) {
+    console.log(
+      "Claude Code asks once whether to trust this folder and use its .mcp.json servers: accept both.",
+    );
+  }
   if (http !== undefined) {
     console.log(
-      `The server must already be running at ${http} ("agent-mesh serve --http"). Claude Code documents ` +
-        "channels for servers it starts itself: over HTTP, pushed messages may not be shown; " +
-        "mesh_history shows them either way.",
+      `The server must already be running at ${http} ("agent-mesh serve --http").`,
     );
   }
   return 0;

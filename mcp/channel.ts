@@ -1,15 +1,22 @@
 /**
- * The channel of a session bound to an agent (`serve --as NAME`, `/mcp?as=NAME`):
- * keeps the agent registered while the session lives, pushes every DIRECT
- * message to it as a Claude Code channel event, and deregisters it at the end.
+ * A session bound to an agent (`serve --as NAME`, `/mcp?as=NAME`).
  *
- * Messages are taken with `nextDirect`, like `listen`: one taker per name, and a
- * message is acknowledged only once its event was written to the client, so a
- * session that dies in between gets it again (after the lease) instead of losing it.
+ * The one rule for taking: a message leaves NAME's inbox only where it is handed
+ * to its reader (CLI listen/monitor, a mesh_listen result, a Claude Code hook's
+ * output). A push takes nothing. With channels on, the session pushes wake-ups:
+ * a `notifications/claude/channel` event saying who wrote and how many wait.
+ * The turn that the event starts runs the agent's UserPromptSubmit hook, which
+ * takes the messages into the model's context (the event's text also names the
+ * tool that reads them, should no hook run). So a health check (`claude mcp
+ * list`), an inspector or a client that drops channel events loses nothing.
+ *
+ * Presence: the session registers NAME (and renews it, and chases NAME's
+ * overdue replies) only from its first tool call on, so a health check neither
+ * registers nor deregisters anyone; it deregisters at the end if it registered.
  */
-import { appendNotify, chaseOverdue, nextDirect } from "../lib/mesh/listen.ts";
+import { chaseOverdue } from "../lib/mesh/listen.ts";
 import type { Mesh } from "../lib/mesh/mesh.ts";
-import type { Message } from "../lib/mesh/message.ts";
+import { type Message, parseEntry } from "../lib/mesh/message.ts";
 import { deregister, register, renew } from "../lib/mesh/presence.ts";
 import { logError } from "./context.ts";
 
@@ -19,7 +26,7 @@ export const CHANNEL_METHOD = "notifications/claude/channel";
 /** How often a bound session renews its registration (TTL 180 s) and chases overdue replies. */
 export const HOUSEKEEPING_MS = 30_000;
 
-/** Pause after a store failure before the push loop tries again. */
+/** Pause after a store failure before the wake-up loop tries again. */
 const RETRY_MS = 1_000;
 
 /** The agent a session acts as. */
@@ -27,7 +34,9 @@ export interface Binding {
   agent: string;
   /** The role to register; undefined keeps the role already registered, if any. */
   role?: string;
-  /** Also push group traffic (broadcasts and echoes of messages between others). */
+  /** Push wake-ups as Claude Code channel events (`--channels`). */
+  channels?: boolean;
+  /** With channels: also push group traffic (broadcasts, others' messages) as events. */
   group: boolean;
 }
 
@@ -57,18 +66,32 @@ export const ALWAYS: Carrier = {
 };
 
 /**
- * The event for `m`: the text as content; meta `from`, `id`, `ts`, and
- * `reply_to` for a request, `to` for group traffic. Meta keys may hold only
- * letters, digits and "_" (Claude Code drops others).
+ * The wake-up for messages that just arrived for `agent`: who wrote and how
+ * many, never the text. Meta keys hold only letters, digits and "_" (Claude
+ * Code drops others).
  */
-export function channelEvent(m: Message): ChannelEvent {
-  const meta: Record<string, string> = { from: m.from, id: m.id, ts: m.ts };
-  if (m.reply_to !== undefined) meta.reply_to = m.reply_to;
-  if (m.to !== undefined) meta.to = m.to;
+export function wakeEvent(agent: string, arrived: Message[]): ChannelEvent {
+  const senders = [...new Set(arrived.map((m) => m.from))];
+  const n = arrived.length;
+  const requests = arrived.filter((m) => m.reply_to).length;
+  const content =
+    `${n} new message${n === 1 ? "" : "s"} for ${agent} from ${senders.join(", ")}${
+      requests ? ` (${requests} request${requests === 1 ? "" : "s"} waiting for an answer)` : ""
+    }. agent-mesh's hook shows ${n === 1 ? "it" : "them"} to you at the start of this turn; ` +
+    `if ${n === 1 ? "it does" : "they do"} not appear, call mcp__agent-mesh__mesh_listen.`;
+  return {
+    method: CHANNEL_METHOD,
+    params: { content, meta: { from: senders[0] ?? "", count: String(n), kind: "wake" } },
+  };
+}
+
+/** The event for overheard group traffic (`--group`): the text, with `from`, `to`, `id`, `ts`. */
+export function groupEvent(m: Message): ChannelEvent {
+  const meta: Record<string, string> = { from: m.from, id: m.id, ts: m.ts, to: m.to ?? "*" };
   return { method: CHANNEL_METHOD, params: { content: m.text, meta } };
 }
 
-/** What the push loop of one session needs. */
+/** What the session of a bound agent needs. */
 export interface ChannelOptions extends Binding {
   mesh: Mesh;
   /** Aborts when the session closes. */
@@ -77,9 +100,6 @@ export interface ChannelOptions extends Binding {
   /** Writes one event to the client: true once written, false when it could not be. */
   push(event: ChannelEvent): Promise<boolean>;
 }
-
-/** Thrown by the group hook so that an undelivered group message is not acknowledged. */
-class Undelivered extends Error {}
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -93,11 +113,68 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Runs the channel of one session until `o.signal` aborts, then deregisters the agent. */
-export async function runChannel(o: ChannelOptions): Promise<void> {
+/**
+ * Pushes wake-ups (and with `group`, group traffic) until `o.signal` aborts.
+ * Reads without taking, from the moment it starts: what waited before is the
+ * SessionStart hook's to show.
+ */
+export async function runWakeups(o: ChannelOptions): Promise<void> {
   const { mesh, agent, signal } = o;
-  let kept = 0;
-  const keep = async () => {
+  const inbox = mesh.keys.inbox(agent);
+  const cursors: Record<string, string> = { [inbox]: "0" };
+  if (o.group) cursors[mesh.keys.group] = "0";
+  // From the streams' ends as they are now.
+  for (const [stream, pos] of Object.entries(await ends(mesh, Object.keys(cursors)))) {
+    cursors[stream] = pos;
+  }
+  while (!signal.aborted) {
+    const stream = o.carrier.current();
+    if (!stream) {
+      await o.carrier.arrival(signal);
+      continue;
+    }
+    try {
+      const batches = await mesh.store.read(cursors, {
+        blockMs: HOUSEKEEPING_MS,
+        signal: AbortSignal.any([signal, stream]),
+      });
+      for (const batch of batches) {
+        cursors[batch.stream] = batch.entries[batch.entries.length - 1].id;
+        const messages = batch.entries.flatMap((e) => {
+          const p = parseEntry(e);
+          return p?.kind === "message" ? [p.message] : [];
+        });
+        if (batch.stream === inbox) {
+          if (messages.length > 0) await o.push(wakeEvent(agent, messages));
+        } else {
+          for (const m of messages) {
+            if (m.from !== agent && m.to !== agent) await o.push(groupEvent(m));
+          }
+        }
+      }
+    } catch (err) {
+      logError(`watching the inbox of ${agent}`, err);
+      await pause(RETRY_MS, signal);
+    }
+  }
+}
+
+/** The newest entry id of each stream ("0" when empty). */
+async function ends(mesh: Mesh, streams: string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const s of streams) out[s] = (await mesh.store.revRange(s, 1))[0]?.id ?? "0";
+  return out;
+}
+
+/**
+ * Keeps a used session's agent registered (with its role), chasing its overdue
+ * replies, until `signal` aborts; then deregisters it.
+ */
+export async function runPresence(
+  o: { mesh: Mesh; agent: string; role?: string; signal: AbortSignal },
+): Promise<void> {
+  const { mesh, agent, signal } = o;
+  while (!signal.aborted) {
     try {
       if (o.role === undefined) await renew(mesh, agent, true);
       else await register(mesh, agent, o.role);
@@ -105,46 +182,7 @@ export async function runChannel(o: ChannelOptions): Promise<void> {
     } catch (err) {
       logError(`renewing the registration of ${agent}`, err);
     }
-    kept = Date.now();
-  };
-  // Delivered only when written while the carrier stayed: a stream that ended
-  // meanwhile may not have passed the event on, and a repeat beats a loss.
-  const carry = async (m: Message, stream: AbortSignal) =>
-    !stream.aborted && await o.push(channelEvent(m)) && !stream.aborted;
-
-  await keep();
-  while (!signal.aborted) {
-    const left = kept + HOUSEKEEPING_MS - Date.now();
-    if (left <= 0) {
-      await keep();
-      continue;
-    }
-    const stream = o.carrier.current();
-    if (!stream) {
-      // Nothing could carry an event: take nothing until a stream opens.
-      await o.carrier.arrival(AbortSignal.any([signal, AbortSignal.timeout(left)]));
-      continue;
-    }
-    try {
-      const delivery = await nextDirect(mesh, agent, {
-        timeoutMs: left,
-        signal: AbortSignal.any([signal, stream]),
-        withGroup: o.group,
-        onGroup: async (m) => {
-          if (!(await carry(m, stream))) throw new Undelivered();
-        },
-      });
-      if (delivery && await carry(delivery.message, stream)) {
-        await appendNotify(mesh, agent, delivery.message)
-          .catch((err) => logError(`writing the notify log of ${agent}`, err));
-        await delivery.ack();
-      }
-      // Not carried: left unacknowledged, the message is given out again after the lease.
-    } catch (err) {
-      if (err instanceof Undelivered) continue;
-      logError(`pushing messages to ${agent}`, err);
-      await pause(RETRY_MS, signal);
-    }
+    await pause(HOUSEKEEPING_MS, signal);
   }
   await deregister(mesh, agent).catch((err) => logError(`deregistering ${agent}`, err));
 }

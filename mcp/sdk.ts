@@ -21,6 +21,7 @@ export type { RequestHandlerExtra } from "npm:@modelcontextprotocol/sdk@1.32.2/s
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/types"
 export {
   type CallToolResult,
+  isJSONRPCRequest,
   isJSONRPCResultResponse,
   type JSONRPCMessage,
   type RequestId,

@@ -4,12 +4,20 @@
  */
 import type { Mesh } from "../lib/mesh/mesh.ts";
 import { VERSION } from "../lib/version.ts";
-import { ALWAYS, type Binding, type Carrier, type ChannelEvent, runChannel } from "./channel.ts";
+import {
+  ALWAYS,
+  type Binding,
+  type Carrier,
+  type ChannelEvent,
+  runPresence,
+  runWakeups,
+} from "./channel.ts";
 import { logError, type SessionContext } from "./context.ts";
 import { agentInstructions, INSTRUCTIONS } from "./instructions.ts";
 import { Outbox } from "./outbox.ts";
 import {
   AjvJsonSchemaValidator,
+  isJSONRPCRequest,
   type jsonSchemaValidator,
   McpServer,
   type Transport,
@@ -71,30 +79,47 @@ export function createServer(options: ServerOptions): MeshServer {
     signal: closing.signal,
     sent: (id, signal) => outbox.sent(id, signal),
   };
+  const channels = bind?.channels === true;
   const server = new McpServer(
     { name: "agent-mesh", title: "agent-mesh", version: VERSION },
     {
-      capabilities: bind ? { tools: {}, experimental: { "claude/channel": {} } } : { tools: {} },
+      capabilities: channels
+        ? { tools: {}, experimental: { "claude/channel": {} } }
+        : { tools: {} },
       instructions: bind ? agentInstructions(bind) : INSTRUCTIONS,
       jsonSchemaValidator: sharedValidator,
     },
   );
   registerTools(server, session);
-  let channel: Promise<void> | undefined;
-  if (bind) {
+  const background: Promise<void>[] = [];
+  if (bind && channels) {
     // Events may flow only once the client has finished initializing.
     server.server.oninitialized = () => {
-      if (closing.signal.aborted) return;
-      channel ??= runChannel({
-        ...bind,
-        mesh: options.mesh,
-        signal: closing.signal,
-        carrier: options.carrier ?? ALWAYS,
-        // Resolves once the transport wrote it (stdio: to stdout), or false when closing first.
-        push: (event: ChannelEvent) => before(server.server.notification(event), closing.signal),
-      }).catch((err) => logError(`the channel of ${bind.agent}`, err));
+      if (closing.signal.aborted || background.length > 0) return;
+      background.push(
+        runWakeups({
+          ...bind,
+          mesh: options.mesh,
+          signal: closing.signal,
+          carrier: options.carrier ?? ALWAYS,
+          // Resolves once the transport wrote it (stdio: to stdout), or false when closing first.
+          push: (event: ChannelEvent) => before(server.server.notification(event), closing.signal),
+        }).catch((err) => logError(`the wake-ups of ${bind.agent}`, err)),
+      );
     };
   }
+  // A session that calls a tool is a conversation (a health check only lists
+  // tools): from then on its agent is registered, and deregistered at its end.
+  let present: Promise<void> | undefined;
+  const used = () => {
+    if (!bind || present || closing.signal.aborted) return;
+    present = runPresence({
+      mesh: options.mesh,
+      agent: bind.agent,
+      role: bind.role,
+      signal: closing.signal,
+    }).catch((err) => logError(`the presence of ${bind.agent}`, err));
+  };
   let closed = false;
   let cleaning = Promise.resolve();
   return {
@@ -103,6 +128,11 @@ export function createServer(options: ServerOptions): MeshServer {
     async connect(transport) {
       outbox.attach(transport);
       await server.connect(transport);
+      const receive = transport.onmessage;
+      transport.onmessage = (message, extra) => {
+        if (isJSONRPCRequest(message) && message.method === "tools/call") used();
+        receive?.(message, extra);
+      };
     },
     cleanup() {
       // Closing the server closes the transport, whose onclose calls cleanup again.
@@ -111,7 +141,8 @@ export function createServer(options: ServerOptions): MeshServer {
         cleaning = (async () => {
           closing.abort();
           outbox.close();
-          await channel; // acknowledges what it delivered, then deregisters the agent
+          await Promise.all(background);
+          await present; // deregisters the agent
           await server.close().catch(() => {});
         })();
       }

@@ -41,7 +41,8 @@ function originalCursor(mesh: Mesh, kind: "cursor" | "groupCursor", name: string
   }
 }
 
-async function ensureGroups(mesh: Mesh, name: string, withGroup: boolean): Promise<void> {
+/** Creates `name`'s consumer groups when this process has not yet. */
+export async function ensureGroups(mesh: Mesh, name: string, withGroup: boolean): Promise<void> {
   let ready = readyGroups.get(mesh);
   if (!ready) readyGroups.set(mesh, ready = new Set());
   const group = mesh.keys.consumerGroup(name);
@@ -111,7 +112,8 @@ export async function nextDirect(
   }
 }
 
-async function handleInbox(
+/** Handles one inbox entry taken for `name`: a message to show, or a ping answered at once. */
+export async function handleInbox(
   mesh: Mesh,
   name: string,
   group: string,

@@ -4,11 +4,12 @@
  * Presence and listening live beside it (presence.ts, listen.ts).
  */
 import type { Config } from "../config.ts";
-import { GateDeniedError } from "../errors.ts";
+import { GateDeniedError, MeshError } from "../errors.ts";
 import { checkName } from "../names.ts";
 import type { AppendOp, Store } from "../store/port.ts";
 import { GATE_WINDOW_S, gateVerdict, type Verdict } from "./gate.ts";
 import { Keys, newNonce, nowTs } from "./keys.ts";
+import { askOf, markDone, markWaiting } from "./asks.ts";
 import { Ledger } from "./ledger.ts";
 import { messageFields } from "./message.ts";
 import { checkReplyKey, checkText } from "./validate.ts";
@@ -198,6 +199,15 @@ export class Mesh {
     const text = this.checkText(o.text);
     const nonce = newNonce();
     const replyKey = this.keys.reply(nonce);
+    const until = Date.now() / 1000 + o.timeoutMs / 1000;
+    await markWaiting(this, {
+      nonce,
+      from,
+      to,
+      text: text.slice(0, 500),
+      reply_to: replyKey,
+      until,
+    });
     await this.store.append(this.keys.inbox(to), {
       from,
       msg: text,
@@ -216,6 +226,7 @@ export class Mesh {
       return { reply, id: nonce, reply_to: replyKey };
     } finally {
       await this.store.del(replyKey).catch(() => {});
+      await markDone(this, nonce).catch(() => {});
     }
   }
 
@@ -224,6 +235,12 @@ export class Mesh {
     const from = checkName(o.from, "sender name");
     const text = this.checkText(o.text, "reply");
     checkReplyKey(this.keys, o.replyTo);
+    const ask = await askOf(this, o.replyTo.slice(o.replyTo.lastIndexOf(":") + 1));
+    if (ask?.state === "done") {
+      throw new MeshError(
+        `Nobody waits for a reply to ${o.replyTo}: ${ask.from}'s request timed out, was answered or was given up`,
+      );
+    }
     await this.store.appendMany([{
       stream: o.replyTo,
       fields: { from, reply: text, ts: nowTs() },

@@ -6,6 +6,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { MeshError } from "../errors.ts";
 import { agentMeshSection, setSection } from "./claude_md.ts";
 import { type FileChange, readIfExists } from "./files.ts";
+import { hookCommand, setHooks } from "./hooks.ts";
 import {
   BadConfigFile,
   ENGINE_ENV,
@@ -18,7 +19,7 @@ import {
 /** Where the configuration goes: this project, or every session of the user. */
 export type Scope = "project" | "user";
 
-/** The command that launches Claude Code with agent-mesh's channel. */
+/** The command that launches Claude Code with agent-mesh's channel (only with --channels). */
 export const LAUNCH_COMMAND = "claude --dangerously-load-development-channels server:agent-mesh";
 
 /** The oldest Claude Code with channels. */
@@ -31,6 +32,8 @@ export interface ClaudeCodeSetup {
   scope: Scope;
   /** The server's URL as given with --http, else undefined (Claude Code starts the server). */
   http?: string;
+  /** Also push wake-ups as channel events (needs claude.ai login and a launch flag). */
+  channels?: boolean;
   /** The folder of a project-scope setup. */
   cwd: string;
   /** The user's home folder (needed for the user scope only). */
@@ -41,17 +44,25 @@ export interface ClaudeCodeSetup {
   env: (name: string) => string | undefined;
 }
 
-/** The MCP configuration file and the CLAUDE.md of `scope`. */
+/** The MCP configuration file, the Claude Code settings and the CLAUDE.md of `scope`. */
 export function targetPaths(
   scope: Scope,
   cwd: string,
   home: () => string,
-): { mcp: string; md: string } {
+): { mcp: string; settings: string; md: string } {
   if (scope === "user") {
     const h = home();
-    return { mcp: join(h, ".claude.json"), md: join(h, ".claude", "CLAUDE.md") };
+    return {
+      mcp: join(h, ".claude.json"),
+      settings: join(h, ".claude", "settings.json"),
+      md: join(h, ".claude", "CLAUDE.md"),
+    };
   }
-  return { mcp: join(cwd, ".mcp.json"), md: join(cwd, "CLAUDE.md") };
+  return {
+    mcp: join(cwd, ".mcp.json"),
+    settings: join(cwd, ".claude", "settings.json"),
+    md: join(cwd, "CLAUDE.md"),
+  };
 }
 
 /** The engine variables that are set and not empty; a relative AGENT_MESH_DB made absolute. */
@@ -72,7 +83,7 @@ export function engineEnv(
 /** The `agent-mesh` server entry for `o`. */
 export function entryFor(o: ClaudeCodeSetup): McpEntry {
   if (o.http !== undefined) return { type: "http", url: httpUrl(o.http, o.name) };
-  return stdioEntry(o.self, o.name, o.role, engineEnv(o.env, o.cwd));
+  return stdioEntry(o.self, o.name, o.role, engineEnv(o.env, o.cwd), o.channels === true);
 }
 
 /** Reads the two files and returns their planned changes; throws before anything is written. */
@@ -87,10 +98,23 @@ export async function planClaudeCode(o: ClaudeCodeSetup): Promise<FileChange[]> 
     if (!(err instanceof BadConfigFile)) throw err;
     throw new MeshError(`Cannot update ${paths.mcp}: ${err.message}; fix or move it first`);
   }
+  const settingsBefore = await readIfExists(paths.settings);
+  let settingsAfter: string;
+  try {
+    const env = engineEnv(o.env, o.cwd);
+    settingsAfter = setHooks(
+      settingsBefore,
+      (event) => hookCommand(o.self, event, o.name, o.role, env),
+    );
+  } catch (err) {
+    if (!(err instanceof BadConfigFile)) throw err;
+    throw new MeshError(`Cannot update ${paths.settings}: ${err.message}; fix or move it first`);
+  }
   const mdBefore = await readIfExists(paths.md);
   const mdAfter = setSection(mdBefore, agentMeshSection(o.name, o.role));
   return [
     { path: paths.mcp, before: mcpBefore, after: mcpAfter },
+    { path: paths.settings, before: settingsBefore, after: settingsAfter },
     { path: paths.md, before: mdBefore, after: mdAfter },
   ];
 }

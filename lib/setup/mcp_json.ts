@@ -11,7 +11,12 @@ import { lineIndent, objectAt, skipWhitespace, startsLine } from "./json_spans.t
 export const SERVER_NAME = "agent-mesh";
 
 /** The environment variables that choose the mesh, passed on to the server. */
-export const ENGINE_ENV = ["AGENT_MESH_REDIS_URL", "AGENT_MESH_DB", "AGENT_MESH_PREFIX"] as const;
+export const ENGINE_ENV = [
+  "AGENT_MESH_REDIS_URL",
+  "AGENT_MESH_DB",
+  "AGENT_MESH_PREFIX",
+  "AGENT_MESH_HOME",
+] as const;
 
 /** A server Claude Code starts itself, over stdio. */
 export interface StdioEntry {
@@ -38,8 +43,16 @@ export function stdioEntry(
   name: string,
   role: string | undefined,
   env: Record<string, string>,
+  channels = false,
 ): StdioEntry {
-  const args = [...self.args, "serve", "--as", name, ...(role ? ["--role", role] : [])];
+  const args = [
+    ...self.args,
+    "serve",
+    "--as",
+    name,
+    ...(role ? ["--role", role] : []),
+    ...(channels ? ["--channels"] : []),
+  ];
   return Object.keys(env).length > 0
     ? { command: self.command, args, env }
     : { command: self.command, args };
@@ -164,28 +177,60 @@ export function newConfigText(entry: McpEntry): string {
  */
 export function setServerEntry(old: string | undefined, entry: McpEntry): string {
   if (old === undefined || old.trim() === "") return newConfigText(entry);
-  const doc = parseConfig(old);
-  const servers = doc.mcpServers as Record<string, unknown> | undefined;
-  if (servers && Object.hasOwn(servers, SERVER_NAME) && jsonEqual(servers[SERVER_NAME], entry)) {
-    return old;
+  parseConfig(old);
+  return setJsonPath(old, ["mcpServers", SERVER_NAME], entry);
+}
+
+function nested(path: string[], value: unknown): unknown {
+  return path.reduceRight((v, key) => ({ [key]: v }), value);
+}
+
+/**
+ * The JSON object text `old` (undefined or blank: a new file) with the member at
+ * `path` set to `value`, creating the objects on the way; every other byte stays
+ * as it was, and `old` itself is returned when the value is already equal.
+ * Throws BadConfigFile when `old`, or an object on the way, is not an object.
+ */
+export function setJsonPath(old: string | undefined, path: string[], value: unknown): string {
+  if (old === undefined || old.trim() === "") {
+    return `${JSON.stringify(nested(path, value), null, 2)}\n`;
   }
-  const root = objectAt(old, skipWhitespace(old, old.startsWith("\uFEFF") ? 1 : 0));
-  const first = root.members[0];
-  const rootText = old.slice(root.start, root.end);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(old.replace(/^\uFEFF/, ""));
+  } catch (err) {
+    throw new BadConfigFile(`not valid JSON (${parseReason(err)})`);
+  }
+  let cursor = doc;
+  for (const [i, key] of path.entries()) {
+    if (!isObject(cursor)) {
+      throw new BadConfigFile(
+        i === 0 ? "not a JSON object" : `"${path.slice(0, i).join(".")}" is not an object`,
+      );
+    }
+    if (!Object.hasOwn(cursor, key)) break;
+    if (i === path.length - 1 && jsonEqual(cursor[key], value)) return old;
+    cursor = cursor[key];
+  }
+  let obj = objectAt(old, skipWhitespace(old, old.startsWith("\uFEFF") ? 1 : 0));
+  const first = obj.members[0];
+  const rootText = old.slice(obj.start, obj.end);
   const layout: Layout = {
     eol: old.includes("\r\n") ? "\r\n" : "\n",
     unit: (first && startsLine(old, first.keyStart) && lineIndent(old, first.keyStart)) || "  ",
     // A file written on one line (minified) stays on one line.
-    compact: root.members.length > 0 && !rootText.includes("\n"),
+    compact: obj.members.length > 0 && !rootText.includes("\n"),
   };
-  // JSON.parse keeps the last of duplicate keys, so that is the one to change.
-  const serversMember = root.members.findLast((m) => m.key === "mcpServers");
-  if (!serversMember) {
-    return addMember(old, root, "mcpServers", { [SERVER_NAME]: entry }, layout);
+  for (const [i, key] of path.entries()) {
+    // JSON.parse keeps the last of duplicate keys, so that is the one to change.
+    const found = obj.members.findLast((m) => m.key === key);
+    if (!found) return addMember(old, obj, key, nested(path.slice(i + 1), value), layout);
+    if (i === path.length - 1) {
+      return old.slice(0, found.valueStart) +
+        pretty(value, lineIndent(old, found.keyStart), layout) +
+        old.slice(found.valueEnd);
+    }
+    obj = objectAt(old, found.valueStart);
   }
-  const obj = objectAt(old, serversMember.valueStart);
-  const mine = obj.members.findLast((m) => m.key === SERVER_NAME);
-  if (!mine) return addMember(old, obj, SERVER_NAME, entry, layout);
-  return old.slice(0, mine.valueStart) + pretty(entry, lineIndent(old, mine.keyStart), layout) +
-    old.slice(mine.valueEnd);
+  return old;
 }

@@ -15,9 +15,10 @@ export function requestBinding(req: Request, url: URL): Binding | undefined {
   const header = req.headers.get("x-agent-name");
   const role = url.searchParams.get("role") ?? undefined;
   const group = url.searchParams.get("group");
+  const channels = url.searchParams.get("channels");
   if (query === null && header === null) {
-    if (role !== undefined || group !== null) {
-      throw new UsageError("role and group go with as=NAME (or an X-Agent-Name header)");
+    if (role !== undefined || group !== null || channels !== null) {
+      throw new UsageError("role, channels and group go with as=NAME (or an X-Agent-Name header)");
     }
     return undefined;
   }
@@ -32,11 +33,11 @@ export function requestBinding(req: Request, url: URL): Binding | undefined {
   if (role !== undefined && role.length > ROLE_MAX) {
     throw new UsageError(`Invalid role: use text of at most ${ROLE_MAX} characters`);
   }
-  return { agent, role, group: flag(group) };
+  return { agent, role, channels: flag(channels, "channels"), group: flag(group, "group") };
 }
 
-function flag(raw: string | null): boolean {
+function flag(raw: string | null, what: string): boolean {
   if (raw === null || ["0", "false", "no"].includes(raw)) return false;
   if (["", "1", "true", "yes"].includes(raw)) return true;
-  throw new UsageError(`Invalid group=${JSON.stringify(raw)}: expected 1 or 0`);
+  throw new UsageError(`Invalid ${what}=${JSON.stringify(raw)}: expected 1 or 0`);
 }

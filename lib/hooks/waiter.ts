@@ -1,0 +1,112 @@
+/**
+ * The Stop hook's waiter: Claude Code runs it in the background (`async` +
+ * `asyncRewake`) at the end of every turn. It waits for the agent's next DIRECT
+ * message; when one comes it writes it (and whatever else waits, within the
+ * context cap) on stderr and exits 2, which wakes the idle session with it.
+ *
+ * One waiter per session: each writes a token into its session's waiter file,
+ * and an older waiter that finds another token there ends without taking
+ * anything. A waiter whose Claude Code is gone (it outlives Claude Code's exit:
+ * it is re-parented) ends too. Should one end between taking a message and
+ * writing it, the message is not acknowledged and is given out again after the
+ * lease.
+ */
+import { join } from "node:path";
+import { checkName } from "../names.ts";
+import { ensureHome } from "../paths.ts";
+import { appendNotify, chaseOverdue, nextDirect } from "../mesh/listen.ts";
+import type { Mesh } from "../mesh/mesh.ts";
+import { renew } from "../mesh/presence.ts";
+import { CONTEXT_BUDGET, gatherMessages } from "./context.ts";
+import { frameMessage } from "./frame.ts";
+
+/** How often a waiter checks that it is still wanted and its Claude Code still runs. */
+export const CHECK_MS = 1000;
+/** How often a waiting session renews its registration (180 s) and chases overdue replies. */
+export const RENEW_MS = 60_000;
+
+/** The waiter file of `name`'s session `sessionId`, inside the agent-mesh home. */
+export async function waiterFile(home: string, name: string, sessionId: string): Promise<string> {
+  checkName(name);
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sessionId)),
+  );
+  const hex = [...digest.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return join(home, `waiter-${name}-${hex}`);
+}
+
+function readToken(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Makes any waiter of this session stop (SessionEnd, or a newer waiter). */
+export function retire(path: string, token = "ended"): void {
+  Deno.writeTextFileSync(path, `${token}\n`, { mode: 0o600 });
+}
+
+/** What the waiter ended with. */
+export type WaitOutcome =
+  | { kind: "woken"; text: string }
+  | { kind: "replaced" | "orphaned" | "interrupted" };
+
+/**
+ * Waits for `name`'s next DIRECT message as the one waiter of `path`'s session.
+ * `write` must resolve once the text is written for Claude Code (stderr).
+ */
+export async function waitForMessage(
+  mesh: Mesh,
+  name: string,
+  o: { path: string; role?: string; signal: AbortSignal; write(text: string): Promise<void> },
+): Promise<WaitOutcome> {
+  ensureHome(mesh.config.home);
+  const token = crypto.randomUUID();
+  retire(o.path, token);
+  const parent = Deno.ppid;
+  let why: "replaced" | "orphaned" | "interrupted" | null = null;
+  const stop = new AbortController();
+  const check = () => {
+    if (o.signal.aborted) why = "interrupted";
+    else if (Deno.ppid !== parent) why = "orphaned";
+    else if (readToken(o.path) !== token) why = "replaced";
+    if (why) stop.abort();
+    return why === null;
+  };
+  const timer = setInterval(check, CHECK_MS);
+  o.signal.addEventListener("abort", check, { once: true });
+  let renewedAt = 0;
+  try {
+    while (check()) {
+      if (Date.now() - renewedAt >= RENEW_MS) {
+        renewedAt = Date.now();
+        await renew(mesh, name, true).catch(() => {});
+        await chaseOverdue(mesh, name).catch(() => []);
+      }
+      const first = await nextDirect(mesh, name, { timeoutMs: RENEW_MS, signal: stop.signal });
+      if (!first) continue;
+      // Taken: show it only if this waiter is still the one, and Claude Code still runs.
+      if (!check()) return { kind: why! };
+      const lines = [frameMessage(first.message, { isReplyKey: (k) => mesh.keys.isReplyKey(k) })];
+      const more = await gatherMessages(mesh, name, lines, CONTEXT_BUDGET);
+      const all = [first, ...more];
+      const head = `[agent-mesh] ${all.length} new message${
+        all.length === 1 ? "" : "s"
+      } for ${name}:`;
+      if (!check()) return { kind: why! };
+      await o.write([head, ...lines].join("\n") + "\n");
+      for (const d of all) {
+        await appendNotify(mesh, name, d.message).catch(() => {});
+        await d.ack();
+      }
+      return { kind: "woken", text: lines.join("\n") };
+    }
+    return { kind: why ?? "interrupted" };
+  } finally {
+    clearInterval(timer);
+    o.signal.removeEventListener("abort", check);
+    stop.abort();
+  }
+}
