@@ -107,6 +107,10 @@ function serveEntry(name: string, ...rest: string[]) {
   return { command: Deno.execPath(), args: ["run", "-A", MAIN, "serve", "--as", name, ...rest] };
 }
 
+interface HookGroup {
+  hooks: { command: string; async?: boolean; asyncRewake?: boolean }[];
+}
+
 const OTHER_SERVERS = `{
     "mcpServers": {
         "other":   { "command": "other-server",  "args": ["--x", 1.50e0] },
@@ -136,13 +140,32 @@ Deno.test("setup claude-code", async (t) => {
     assert.ok(text.endsWith(".\n"));
     assert.match(text, /agent `alice`/);
     assert.match(text, /Your role: reviews code\./);
-    assert.match(text, /<channel source="agent-mesh" from=/);
+    assert.match(text, /\[agent-mesh\] message from NAME/);
     assert.match(text, /send as `alice` \(they refuse another `from_agent`\)/);
     const lines = r.stdout.split("\n");
     assert.ok(lines.includes(`created: ${mcp}`), r.stdout);
     assert.ok(lines.includes(`created: ${md}`), r.stdout);
-    assert.ok(lines.includes(`  ${LAUNCH}`), r.stdout);
-    assert.match(r.stdout, /v2\.1\.80/);
+    // Hooks on every install: no launch flag is needed, nor suggested.
+    assert.ok(!r.stdout.includes(LAUNCH), r.stdout);
+    assert.match(r.stdout, /just "claude"/);
+    const settings = join(box.project, ".claude", "settings.json");
+    assert.ok(lines.includes(`created: ${settings}`), r.stdout);
+    const hooks = (await readJson(settings)).hooks as Record<string, HookGroup[]>;
+    assert.deepEqual(Object.keys(hooks), [
+      "SessionStart",
+      "UserPromptSubmit",
+      "PostToolUse",
+      "Stop",
+      "SessionEnd",
+    ]);
+    for (const [event, groups] of Object.entries(hooks)) {
+      assert.equal(groups.length, 1, event);
+      const [hook] = groups[0].hooks;
+      assert.ok(hook.command.includes(` hook ${event} --as alice`), hook.command);
+      assert.ok(hook.command.startsWith(Deno.execPath()), "runs this very program");
+      assert.equal(hook.async === true && hook.asyncRewake === true, event === "Stop", event);
+    }
+    assert.match(hooks.SessionStart[0].hooks[0].command, / --role 'reviews code'$/);
     assert.deepEqual([...(await snapshot(box.home)).keys()], [], "home untouched");
     assert.equal(await exists(`${mcp}.bak`), false);
   });

@@ -14,6 +14,7 @@ import { agentMeshSection, findSection, setSection } from "../lib/setup/claude_m
 import { unifiedDiff } from "../lib/setup/diff.ts";
 import { type FileChange, statusOf, writeChange } from "../lib/setup/files.ts";
 import { engineEnv, targetPaths } from "../lib/setup/claude_code.ts";
+import { hookCommand, setHooks } from "../lib/setup/hooks.ts";
 import { MeshError, UsageError } from "../lib/errors.ts";
 
 const ENTRY = { command: "/bin/am", args: ["serve", "--as", "a"] };
@@ -162,6 +163,7 @@ Deno.test("engineEnv() passes the set engine variables, the database made absolu
   assert.deepEqual(engineEnv((n) => vars[n], "/proj"), {
     AGENT_MESH_REDIS_URL: "redis://h:1/0",
     AGENT_MESH_DB: join("/proj", "rel", "m.db"),
+    AGENT_MESH_HOME: "/elsewhere",
   });
   assert.deepEqual(engineEnv(() => undefined, "/proj"), {});
 });
@@ -169,15 +171,17 @@ Deno.test("engineEnv() passes the set engine variables, the database made absolu
 Deno.test("targetPaths() picks the project or the user files", () => {
   assert.deepEqual(targetPaths("project", "/p", () => assert.fail("no home needed")), {
     mcp: join("/p", ".mcp.json"),
+    settings: join("/p", ".claude", "settings.json"),
     md: join("/p", "CLAUDE.md"),
   });
   assert.deepEqual(targetPaths("user", "/p", () => "/h"), {
     mcp: join("/h", ".claude.json"),
+    settings: join("/h", ".claude", "settings.json"),
     md: join("/h", ".claude", "CLAUDE.md"),
   });
 });
 
-Deno.test("agentMeshSection() names the agent, the tools and the channel", () => {
+Deno.test("agentMeshSection() names the agent, the tools and how messages are framed", () => {
   const s = agentMeshSection("alice", " reviews\n code. ");
   assert.ok(s.startsWith("## Agent Mesh\n\nThis session is agent `alice`"));
   assert.match(s, /Your role: reviews code\.\n/);
@@ -197,7 +201,7 @@ Deno.test("agentMeshSection() names the agent, the tools and the channel", () =>
       "mesh_deregister",
     ]
   ) assert.ok(s.includes(`\`${tool}\``), tool);
-  assert.match(s, /<channel source="agent-mesh" from="\.\.\." id="\.\.\." ts="\.\.\." reply_to=/);
+  assert.match(s, /`\[agent-mesh\] message from NAME · id ID · TIME`/);
   assert.doesNotMatch(agentMeshSection("b"), /Your role/);
   assert.doesNotMatch(agentMeshSection("b", "  "), /Your role/);
   assert.ok(!s.endsWith("\n"));
@@ -316,4 +320,51 @@ Deno.test("writeChange() writes atomically and keeps a .bak", async (t) => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("setHooks() sets agent-mesh's hooks, keeps others, and is idempotent", () => {
+  const other = { type: "command", command: "lint-on-save", timeout: 5 };
+  const before = JSON.stringify(
+    {
+      model: "x",
+      hooks: {
+        PostToolUse: [{ matcher: "Edit", hooks: [other] }],
+        Stop: [{ hooks: [{ type: "command", command: "old/agent-mesh hook Stop --as zed" }] }],
+      },
+    },
+    null,
+    4,
+  ) + "\n";
+  const cmd = (e: string) => `agent-mesh hook ${e} --as alice`;
+  const after = setHooks(before, cmd);
+  const doc = JSON.parse(after);
+  assert.equal(doc.model, "x");
+  assert.ok(after.startsWith('{\n    "model": "x",'), "other keys keep their bytes");
+  assert.deepEqual(doc.hooks.PostToolUse[0], { matcher: "Edit", hooks: [other] });
+  assert.equal(doc.hooks.PostToolUse[1].hooks[0].command, cmd("PostToolUse"));
+  assert.equal(doc.hooks.Stop.length, 1, "an older agent-mesh hook is replaced");
+  assert.deepEqual(doc.hooks.Stop[0].hooks[0], {
+    type: "command",
+    command: cmd("Stop"),
+    timeout: 86400,
+    async: true,
+    asyncRewake: true,
+  });
+  assert.equal(setHooks(after, cmd), after, "idempotent");
+  assert.throws(() => setHooks('{"hooks": []}', cmd), BadConfigFile);
+  assert.throws(() => setHooks("{nope", cmd), BadConfigFile);
+});
+
+Deno.test("hookCommand() quotes for the shell and keeps Deno quiet", () => {
+  const c = hookCommand(
+    { command: "/usr/bin/deno", args: ["run", "-A", "/a b/main.ts"] },
+    "SessionStart",
+    "alice",
+    "it's me",
+    { AGENT_MESH_DB: "/x y/m.db" },
+  );
+  assert.equal(
+    c,
+    "AGENT_MESH_DB='/x y/m.db' /usr/bin/deno run -q -A '/a b/main.ts' hook SessionStart --as alice --role 'it'\\''s me'",
+  );
 });

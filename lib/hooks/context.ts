@@ -7,7 +7,7 @@ import { Ledger, type LedgerEntry } from "../mesh/ledger.ts";
 import type { Delivery } from "../mesh/listen.ts";
 import type { Mesh } from "../mesh/mesh.ts";
 import { askOf, openAsksTo } from "../mesh/asks.ts";
-import { countAfter, takeWaiting } from "../mesh/take.ts";
+import { countAfter, peekNext, takeWaiting } from "../mesh/take.ts";
 import { frameMessage, inlineName, quoteText, replyCall, timeOf } from "./frame.ts";
 import { checkName } from "../names.ts";
 
@@ -38,19 +38,30 @@ export async function gatherMessages(
   lines: string[],
   budget = CONTEXT_BUDGET,
 ): Promise<Delivery[]> {
-  const room = () => budget - size(lines);
-  const taken = await takeWaiting(mesh, name, () => room() > MIN_ROOM);
-  const framed: string[] = [];
-  for (const d of taken.deliveries) {
+  const frameOf = async (d: Delivery, maxText?: number) => {
     const m = d.message;
     const nonce = m.reply_to?.slice(m.reply_to.lastIndexOf(":") + 1);
     const ask = nonce ? await askOf(mesh, nonce).catch(() => null) : null;
-    const left = room() - size(framed) - 300;
-    framed.push(frameMessage(m, {
-      maxText: Math.max(200, left),
+    return frameMessage(m, {
+      maxText,
       isReplyKey: (k) => mesh.keys.isReplyKey(k),
       expired: ask?.state === "done",
-    }));
+    });
+  };
+  // What the messages taken so far need, framed whole. The next one is taken
+  // only when it fits whole too (the first one always: cut if it must be).
+  let used = size(lines);
+  const taken = await takeWaiting(mesh, name, async (so) => {
+    const last = so.deliveries.at(-1);
+    if (!last) return budget - used > MIN_ROOM;
+    used += frameMessage(last.message).length + 1;
+    const next = so.lastId ? await peekNext(mesh, name, so.lastId).catch(() => null) : null;
+    return budget - used > Math.max(MIN_ROOM, next ? frameMessage(next).length + 1 : 0);
+  });
+  const framed: string[] = [];
+  for (const d of taken.deliveries) {
+    const left = budget - size(lines) - size(framed) - 300;
+    framed.push(await frameOf(d, Math.max(200, left)));
   }
   lines.push(...framed);
   if (taken.deliveries.length > 0 || taken.lastId !== undefined) {

@@ -70,7 +70,8 @@ export async function waitForMessage(
   const stop = new AbortController();
   const check = () => {
     if (o.signal.aborted) why = "interrupted";
-    else if (Deno.ppid !== parent) why = "orphaned";
+    // Re-parented: Claude Code is gone (a parent of 1 from the start: it went first).
+    else if (Deno.ppid !== parent || parent === 1) why = "orphaned";
     else if (readToken(o.path) !== token) why = "replaced";
     if (why) stop.abort();
     return why === null;

@@ -20,14 +20,14 @@ export interface Taken {
 }
 
 /**
- * Takes `name`'s waiting DIRECT messages, oldest first, while `room()` says there
- * is room to show one more (asked before each take). Never blocks. The
- * deliveries must be acknowledged once shown.
+ * Takes `name`'s waiting DIRECT messages, oldest first, while `room(taken)` says
+ * there is room to show one more besides those taken so far (asked before each
+ * take; `peekNext` tells what comes next). Never blocks. The deliveries must be acknowledged once shown.
  */
 export async function takeWaiting(
   mesh: Mesh,
   name: string,
-  room: () => boolean,
+  room: (taken: Taken) => boolean | Promise<boolean>,
   max = MAX_TAKE,
 ): Promise<Taken> {
   checkName(name);
@@ -36,7 +36,11 @@ export async function takeWaiting(
   const inbox = mesh.keys.inbox(name);
   const taken: Taken = { deliveries: [] };
   // Bounded: each round takes an entry, and pings are few.
-  for (let round = 0; round < max * 4 && taken.deliveries.length < max && room(); round++) {
+  for (
+    let round = 0;
+    round < max * 4 && taken.deliveries.length < max && await room(taken);
+    round++
+  ) {
     const batches = await mesh.store.consume(group, [inbox], {
       count: 1,
       leaseMs: mesh.config.leaseMs,
@@ -67,4 +71,11 @@ export async function countAfter(
     limit,
   );
   return entries.filter((e) => parseEntry(e)?.kind === "message").length;
+}
+
+/** The next entry of `name`'s inbox after `afterId`, without taking it (null: none). */
+export async function peekNext(mesh: Mesh, name: string, afterId: string) {
+  const [entry] = await mesh.store.range(mesh.keys.inbox(name), `(${afterId}`, "+", 1);
+  const parsed = entry ? parseEntry(entry) : null;
+  return parsed?.kind === "message" ? parsed.message : null;
 }

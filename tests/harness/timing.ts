@@ -26,3 +26,25 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
     clearTimeout(timer);
   }
 }
+
+/**
+ * Calls `probe` until it returns a value that `done` accepts, and returns that
+ * value; between calls it waits a little. Bounded: rejects after `ms` with the
+ * last value seen. For state that another process changes with no signal to wait on.
+ */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (let pause = 20;; pause = Math.min(pause * 2, 250)) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not so within ${ms} ms; last: ${JSON.stringify(value)}`);
+    }
+    await sleep(pause);
+  }
+}
