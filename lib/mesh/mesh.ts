@@ -11,6 +11,7 @@ import { GATE_WINDOW_S, gateVerdict, type Verdict } from "./gate.ts";
 import { Keys, newNonce, nowTs } from "./keys.ts";
 import { Ledger } from "./ledger.ts";
 import { messageFields } from "./message.ts";
+import { recordReply, recordSent } from "./states.ts";
 import { checkReplyKey, checkText } from "./validate.ts";
 
 /** How long an answered pong or an unread reply stays in the store, in seconds. */
@@ -123,6 +124,7 @@ export class Mesh {
     const ops: AppendOp[] = [{ stream: this.keys.inbox(to), fields }];
     if (!o.private) ops.push({ stream: this.keys.group, fields: { ...fields, to } });
     const verdict = await this.#gated(from, to, text, ops);
+    await recordSent(this, { id, from, to, kind: "direct", text, ts });
     if (o.expectReply) {
       await this.ledger(from).add({
         id: crypto.randomUUID(),
@@ -146,6 +148,7 @@ export class Mesh {
     const id = crypto.randomUUID();
     const fields = messageFields({ from, text, id, ts: nowTs() }, { to: "*" });
     const verdict = await this.#gated(from, "*", text, [{ stream: this.keys.group, fields }]);
+    await recordSent(this, { id, from, to: "*", kind: "group", text, ts: fields.ts });
     return { ok: true, id, verdict };
   }
 
@@ -165,6 +168,7 @@ export class Mesh {
       nonce,
       ts: nowTs(),
     });
+    const noted = recordSent(this, { id: nonce, from, to, kind: "ping", text: "" });
     const cancel = new AbortController();
     const signal = o.signal ? AbortSignal.any([o.signal, cancel.signal]) : cancel.signal;
     const reading = this.store.read({ [pong]: "0" }, { blockMs: o.timeoutMs, count: 1, signal });
@@ -186,6 +190,7 @@ export class Mesh {
       // Not awaited: the answer is known; the rendezvous key goes in the background
       // (and expires by itself anyway, RENDEZVOUS_TTL_S after the pong).
       this.store.del(pong).catch(() => {});
+      await noted;
     }
   }
 
@@ -205,6 +210,7 @@ export class Mesh {
       ts: nowTs(),
       id: nonce,
     });
+    await recordSent(this, { id: nonce, from, to, kind: "request", text });
     try {
       const got = await this.store.read({ [replyKey]: "0" }, {
         blockMs: o.timeoutMs,
@@ -229,6 +235,7 @@ export class Mesh {
       fields: { from, reply: text, ts: nowTs() },
       ttlSec: RENDEZVOUS_TTL_S,
     }]);
+    await recordReply(this, { from, replyTo: o.replyTo, text });
     return { ok: true };
   }
 
