@@ -41,6 +41,7 @@ for (const engine of engines()) {
         all.stdout[i + 1],
         "    12:00:00  mallory → bob  direct  forged\\e[2J\\x07\\r\\u{202e}evil",
       );
+      // deno-lint-ignore no-control-regex -- looking for raw controls is the point
       assert.ok(all.stdout.every((l) => !/[\x00-\x08\x0b-\x1f\x7f]/.test(l)), "no raw control");
 
       // tail took nothing: listen still gets bob's message; tail shows it taken and delivered.

@@ -1,5 +1,6 @@
 /** The dashboard's style: plain, readable, no external fonts. */
 export const APP_CSS = `
+[hidden] { display: none !important; }
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d1d1f; background: #f6f6f7; }
 header { display: flex; gap: 1em; align-items: baseline; padding: .6em 1em; background: #22303c; color: #fff; }
 header h1 { font-size: 1.2em; margin: 0; }

@@ -107,9 +107,12 @@ function renderOverview(doc) {
   fill("requests", doc.obligations.requests.map((r) => tr([
     r.from, r.to, age(now - Number(r.ts)), r.state || "", el("td", r.text, "text"),
   ])));
-  fill("gate", doc.gate.map((g) => tr([
-    g.from, who(g.to), g.sends, g.max_rate, g.observe, g.deny, g.last_verdict,
-  ], g.observe || g.deny ? "loop" : "")));
+  fill("gate", doc.gate.map((g) => {
+    const row = tr([g.from, who(g.to), g.sends, g.max_rate, g.observe, g.deny, g.last_verdict],
+      g.observe || g.deny ? "loop" : "");
+    row.dataset.pair = g.from + ">" + g.to;
+    return row;
+  }));
 }
 
 async function refreshOverview() {
@@ -187,6 +190,7 @@ function onBlock(block) {
     else if (line.startsWith("data: ")) data += line.slice(6);
   }
   if (event === "ready") {
+    $("main").hidden = false;
     setLive(true);
     Promise.all([refreshOverview(), loadTraffic()]).catch(report);
   } else if (event === "mesh") apply(JSON.parse(data));
@@ -226,7 +230,6 @@ function report(err) {
 
 function start() {
   $("login").hidden = true;
-  $("main").hidden = false;
   live();
 }
 

@@ -29,6 +29,15 @@ export const INDEX_HTML = `<!doctype html>
       <th>name</th><th>role</th><th>online</th><th>receives by</th><th>unread</th><th>oldest unread</th>
     </tr></thead><tbody></tbody></table>
   </section>
+  <section id="obligations-section">
+    <h2>Obligations</h2>
+    <table id="ledger"><thead><tr>
+      <th>waiting</th><th>on</th><th>since</th><th>deadline</th><th>re-pings</th><th>escalated</th><th>note</th>
+    </tr></thead><tbody></tbody></table>
+    <table id="requests"><thead><tr>
+      <th>request from</th><th>to</th><th>since</th><th>state</th><th>text</th>
+    </tr></thead><tbody></tbody></table>
+  </section>
   <section id="traffic-section">
     <h2>Traffic</h2>
     <div class="controls">
@@ -48,15 +57,6 @@ export const INDEX_HTML = `<!doctype html>
       <button>Send</button>
       <span id="c-result"></span>
     </form>
-  </section>
-  <section id="obligations-section">
-    <h2>Obligations</h2>
-    <table id="ledger"><thead><tr>
-      <th>waiting</th><th>on</th><th>since</th><th>deadline</th><th>re-pings</th><th>escalated</th><th>note</th>
-    </tr></thead><tbody></tbody></table>
-    <table id="requests"><thead><tr>
-      <th>request from</th><th>to</th><th>since</th><th>state</th><th>text</th>
-    </tr></thead><tbody></tbody></table>
   </section>
   <section id="gate-section">
     <h2>Rate gate, recent verdicts</h2>
