@@ -38,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
       }`,
     );
   }
+  if (interrupt.signal.aborted) return 130;
   if (wait && !reached) {
     console.error(`timeout: message ${result.id} not ${wait} within ${timeoutMs / 1000} s`);
     return 1;
