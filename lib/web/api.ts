@@ -84,7 +84,7 @@ export function createDashboardApi(mesh: Mesh) {
       }
       case "/api/live":
         if (!get) break;
-        return liveStream(mesh, AbortSignal.any([req.signal, closing.signal]));
+        return liveStream(mesh, closing.signal);
       case "/api/send":
         if (req.method !== "POST") break;
         return await send(req);

@@ -9,9 +9,14 @@ import { eventsCursor, nextEvents } from "../mesh/states.ts";
 /** How long one blocking read waits before a keep-alive (which also refreshes presence). */
 const HEARTBEAT_MS = 15_000;
 
-/** A `text/event-stream` response of every event from now on, until `signal` aborts. */
-export function liveStream(mesh: Mesh, signal: AbortSignal): Response {
+/**
+ * A `text/event-stream` response of every event from now on, until `closing`
+ * aborts (the server stops) or the client goes away.
+ */
+export function liveStream(mesh: Mesh, closing: AbortSignal): Response {
   const enc = new TextEncoder();
+  const gone = new AbortController();
+  const signal = AbortSignal.any([closing, gone.signal]);
   let cursor: string | null = null;
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -36,6 +41,9 @@ export function liveStream(mesh: Mesh, signal: AbortSignal): Response {
       } catch (err) {
         controller.error(err);
       }
+    },
+    cancel() {
+      gone.abort(); // the page closed: end its blocking read now
     },
   }, { highWaterMark: 0 });
   return new Response(body, {
