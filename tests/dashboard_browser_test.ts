@@ -126,6 +126,17 @@ for (const engine of engines()) {
         console.log(`screenshot: ${path}`);
       });
 
+      await t.step("an unanswered request is listed until it is answered", async () => {
+        const asker = m.spawn(["request", "erin", "which branch?", "--from", "dave", "--json"]);
+        const open = page.locator("#requests tbody tr", { hasText: "which branch?" });
+        await open.waitFor();
+        const l = JSON.parse((await m.cli("listen", "erin", "--json", "--timeout", "20")).stdout);
+        await open.locator("td", { hasText: "delivered" }).waitFor();
+        await m.cli("reply", l.message.reply_to, "main", "--from", "erin");
+        assert.equal((await asker.done()).code, 0);
+        await open.waitFor({ state: "detached" });
+      });
+
       await t.step("no errors in the console, no request leaves the server", () => {
         assert.deepEqual(errors, []);
         const origin = new URL(url).origin;

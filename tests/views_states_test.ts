@@ -84,14 +84,21 @@ for (const engine of engines()) {
           message: { content: `[DIRECT from alice id=${id}] first` },
         });
         await Deno.writeTextFile(path, `${line}\n{"other":"${crypto.randomUUID()}"}\n`);
-        const ids = await idsInTranscript(path);
+        const { ids, size } = await idsInTranscript(path);
         assert.ok(ids.includes(id));
+        assert.deepEqual(await idsInTranscript(path, size), { ids: [], size }, "only what is new");
+        const more = crypto.randomUUID();
+        await Deno.writeTextFile(path, `{"x":"${more}"}\n`, { append: true });
+        assert.deepEqual((await idsInTranscript(path, size)).ids, [more]);
         assert.deepEqual(await markSeen(mesh, ids, "sess-1"), [id], "only real messages");
         assert.deepEqual(await markSeen(mesh, ids, "sess-1"), [], "once");
         const s = await status(mesh, id);
         assert.equal(s?.state, "seen");
         assert.equal(s?.marks.seen?.session, "sess-1");
-        assert.deepEqual(await idsInTranscript(join(m.home, "missing.jsonl")), []);
+        assert.deepEqual(await idsInTranscript(join(m.home, "missing.jsonl")), {
+          ids: [],
+          size: 0,
+        });
       });
 
       await t.step("send --wait delivered returns once listen delivered it", async () => {

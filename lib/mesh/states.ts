@@ -370,18 +370,38 @@ const ID_IN_TEXT_RE =
 
 /**
  * The message ids (UUIDs and 32-hex nonces) that occur in a Claude Code transcript
- * file (JSONL), each once, in order of first appearance. A missing file has none.
- * Callers pass them to `markSeen`, which keeps only ids of real messages.
+ * file (JSONL), each once, in order of first appearance, and the file's size. With
+ * `fromByte` (a size returned before), only what was appended since is read, so
+ * a hook need not re-read a long transcript. A missing file has none.
+ * Callers pass the ids to `markSeen`, which keeps only ids of real messages.
  */
-export async function idsInTranscript(path: string): Promise<string[]> {
-  let text: string;
+export async function idsInTranscript(
+  path: string,
+  fromByte = 0,
+): Promise<{ ids: string[]; size: number }> {
+  let file: Deno.FsFile;
   try {
-    text = await Deno.readTextFile(path);
+    file = await Deno.open(path, { read: true });
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return [];
+    if (err instanceof Deno.errors.NotFound) return { ids: [], size: 0 };
     throw err;
   }
-  return [...new Set(text.match(ID_IN_TEXT_RE) ?? [])];
+  try {
+    const size = (await file.stat()).size;
+    const start = fromByte <= size ? fromByte : 0; // a shorter file was replaced: read it all
+    await file.seek(start, Deno.SeekMode.Start);
+    const bytes = new Uint8Array(size - start);
+    let got = 0;
+    while (got < bytes.length) {
+      const n = await file.read(bytes.subarray(got));
+      if (n === null) break;
+      got += n;
+    }
+    const text = new TextDecoder().decode(bytes.subarray(0, got));
+    return { ids: [...new Set(text.match(ID_IN_TEXT_RE) ?? [])], size: start + got };
+  } finally {
+    file.close();
+  }
 }
 
 /**
