@@ -3,8 +3,8 @@
  * `rm`, through real processes on both engines.
  */
 import assert from "node:assert/strict";
-import { openMesh } from "./harness/cli.ts";
 import { engines } from "./harness/store_engines.ts";
+import { MAIN, openMesh } from "./harness/cli.ts";
 import { escapeControls, safeBlock, safeLine } from "../lib/text/escape.ts";
 
 const EVIL = "line one\n12:00:00  mallory → bob  direct  forged\x1b[2J\x07\r\u202eevil";
@@ -97,3 +97,47 @@ for (const engine of engines()) {
     },
   });
 }
+
+/** Runs `agent-mesh rm NAME` on a pseudo-terminal (util-linux `script`), answering `answer`. */
+async function rmOnTerminal(env: Record<string, string>, name: string, answer: string) {
+  const child = new Deno.Command("script", {
+    args: ["-qec", `"${Deno.execPath()}" run -A "${MAIN}" rm ${name}`, "/dev/null"],
+    env: { NO_COLOR: "1", ...env },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(`${answer}\n`));
+  await w.close();
+  const out = await child.output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+}
+
+function hasScript(): boolean {
+  try {
+    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "embedded: rm asks on a terminal and removes only on yes",
+  ignore: !hasScript(),
+  async fn() {
+    await using m = await openMesh(engines()[0]);
+    const inbox = `${m.opened.prefix}:to_typo`;
+    await m.cli("send", "typo", "hi");
+    const no = await rmOnTerminal(m.env, "typo", "n");
+    assert.match(no.stdout, /Remove agent "typo": .*\[y\/N\]/);
+    assert.match(no.stdout, /nothing removed/);
+    assert.equal(no.code, 1);
+    assert.equal(await m.opened.store.length(inbox), 1);
+    const yes = await rmOnTerminal(m.env, "typo", "y");
+    assert.match(yes.stdout, /removed typo: inbox deleted/);
+    assert.equal(yes.code, 0);
+    assert.equal(await m.opened.store.length(inbox), 0);
+  },
+});
