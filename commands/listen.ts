@@ -24,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
         timeoutMs,
         withGroup: true,
         signal: interrupt.signal,
+        reader: { kind: "listen" },
         onGroup: (m) => {
           group.push(m);
           if (!quiet) console.log(groupLine(m));

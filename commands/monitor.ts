@@ -43,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
           timeoutMs: Math.max(HOUSEKEEPING_MS - (Date.now() - last), 0),
           withGroup: true,
           signal: interrupt.signal,
+          reader: { kind: "monitor" },
           onGroup: (m) => {
             if (!quiet) console.log(groupLine(m));
           },

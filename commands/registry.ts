@@ -34,11 +34,14 @@ export const COMMANDS: CommandSpec[] = [
     name: "send",
     summary: "send a message to an agent (echoed on the group stream unless --private)",
     usage:
-      "send TARGET MESSAGE [--from NAME] [--private|-p] [--expect-reply|-e] [--within SECONDS]",
+      "send TARGET MESSAGE [--from NAME] [--private|-p] [--expect-reply|-e] [--within SECONDS] [--wait STATE [--timeout SECONDS]]",
     help: `  --from NAME         sender name (default: cli)
   -p, --private       only the target's inbox, no echo on the group stream
   -e, --expect-reply  track the message in the sender's pending ledger
   --within SECONDS    reply deadline for --expect-reply (default: 120)
+  --wait STATE        wait until the message is taken, delivered (shown to its
+                      reader) or seen (in a Claude Code session's transcript)
+  --timeout SECONDS   how long --wait waits (default: 60); exit 1 on timeout
 ${JSON_FLAG}`,
     load: () => loadCommand("send"),
   },
@@ -130,6 +133,50 @@ REPLY_KEY looks like mesh:reply:<32 hex characters>.`,
     help: `  --all               also agents with an inbox but no live registration
 ${JSON_FLAG}`,
     load: () => loadCommand("who"),
+  },
+  {
+    name: "status",
+    summary: "show what happened to a message: queued, taken (by whom), delivered, seen",
+    usage: "status ID [--json]",
+    help: `ID is the message id that send --json prints (or a request's id).
+${JSON_FLAG}`,
+    load: () => loadCommand("status"),
+  },
+  {
+    name: "history",
+    summary: "show NAME's recent messages with their states, taking nothing",
+    usage: "history NAME [--group] [--limit N] [--json]",
+    help: `  --group             the group stream instead of NAME's inbox
+  --limit N           how many messages, newest last (default: 20, at most 2000)
+${JSON_FLAG}`,
+    load: () => loadCommand("history"),
+  },
+  {
+    name: "tail",
+    summary: "follow all traffic (or NAME's) and state changes live, taking nothing",
+    usage: "tail [NAME] [--pings]",
+    help: `  --pings             also show pings
+Each line: time, sender → receiver, kind (direct, group, request, reply, ping)
+and the text, or a state change (taken, delivered, seen). Ctrl-C stops.`,
+    load: () => loadCommand("tail"),
+  },
+  {
+    name: "rm",
+    summary: "remove an agent: its inbox, registration, ledger and message states",
+    usage: "rm NAME [--yes|-y]",
+    help: `  -y, --yes           do not ask (required when stdin is not a terminal)`,
+    load: () => loadCommand("rm"),
+  },
+  {
+    name: "dashboard",
+    summary: "serve the web dashboard on this machine and print its URL",
+    usage: "dashboard [--port PORT] [--host ADDRESS] [--insecure]",
+    help: `  --port PORT         port (default: 0, a free one)
+  --host ADDRESS      address to bind (default: 127.0.0.1, this machine only)
+  --insecure          allow a non-loopback --host without AGENT_MESH_TOKEN
+Prints the URL on stdout. The same page is at / of "serve --http". With
+AGENT_MESH_TOKEN set, the page asks for the token. Ctrl-C stops.`,
+    load: () => loadCommand("dashboard"),
   },
   {
     name: "serve",

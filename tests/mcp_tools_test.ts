@@ -25,8 +25,9 @@ const NEW = [
   "mesh_deregister",
   "mesh_listen",
   "mesh_history",
+  "mesh_status",
 ];
-const READ_ONLY = ["mesh_who", "mesh_pending", "mesh_history"];
+const READ_ONLY = ["mesh_who", "mesh_pending", "mesh_history", "mesh_status"];
 
 type Schema = {
   type?: string;

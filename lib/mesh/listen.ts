@@ -12,6 +12,7 @@ import { ESCALATION_TARGET, type OverdueAction, planOverdue } from "./ledger.ts"
 import { type Message, notifyLine, parseEntry } from "./message.ts";
 import { type Mesh, RENDEZVOUS_TTL_S, type WaitOptions } from "./mesh.ts";
 import { renew } from "./presence.ts";
+import { markState, type Reader } from "./states.ts";
 
 /** A DIRECT message taken from an inbox, not yet acknowledged. */
 export interface Delivery {
@@ -26,6 +27,8 @@ export interface ListenOptions extends WaitOptions {
   withGroup?: boolean;
   /** Called for each group message from another agent, before it is acknowledged. */
   onGroup?: (message: Message) => void | Promise<void>;
+  /** Who takes the messages (recorded in their states): `listen`, `monitor`, `hook`, … */
+  reader?: Reader;
 }
 
 const readyGroups = new WeakMap<Mesh, Set<string>>();
@@ -101,7 +104,7 @@ export async function nextDirect(
     for (const batch of batches) {
       for (const entry of batch.entries) {
         if (batch.stream === inbox) {
-          found ??= await handleInbox(mesh, name, group, inbox, entry);
+          found ??= await handleInbox(mesh, name, group, inbox, entry, opts.reader);
         } else {
           await handleGroup(mesh, name, group, entry, opts.onGroup);
         }
@@ -119,14 +122,22 @@ export async function handleInbox(
   group: string,
   inbox: string,
   entry: StreamEntry,
+  reader?: Reader,
 ): Promise<Delivery | null> {
   const parsed = parseEntry(entry);
   if (parsed?.kind === "message") {
+    const m = {
+      ...parsed.message,
+      to: name,
+      kind: parsed.message.reply_to ? "request" as const : "direct" as const,
+    };
+    await markState(mesh, m, "taken", reader);
     await faultPoint("after-take");
     return {
       message: parsed.message,
       ack: async () => {
         await mesh.store.ack(inbox, group, [entry.id]);
+        await markState(mesh, m, "delivered", reader);
         // A message from a peer is the reply the ledger was waiting for.
         const ledger = mesh.ledger(name);
         if (ledger.exists()) await ledger.removePeer(parsed.message.from);

@@ -12,6 +12,7 @@ import { Keys, newNonce, nowTs } from "./keys.ts";
 import { askOf, markDone, markWaiting } from "./asks.ts";
 import { Ledger } from "./ledger.ts";
 import { messageFields } from "./message.ts";
+import { recordReply, recordSent } from "./states.ts";
 import { checkReplyKey, checkText } from "./validate.ts";
 
 /** How long an answered pong or an unread reply stays in the store, in seconds. */
@@ -124,6 +125,7 @@ export class Mesh {
     const ops: AppendOp[] = [{ stream: this.keys.inbox(to), fields }];
     if (!o.private) ops.push({ stream: this.keys.group, fields: { ...fields, to } });
     const verdict = await this.#gated(from, to, text, ops);
+    await recordSent(this, { id, from, to, kind: "direct", text, ts });
     if (o.expectReply) {
       await this.ledger(from).add({
         id: crypto.randomUUID(),
@@ -147,6 +149,7 @@ export class Mesh {
     const id = crypto.randomUUID();
     const fields = messageFields({ from, text, id, ts: nowTs() }, { to: "*" });
     const verdict = await this.#gated(from, "*", text, [{ stream: this.keys.group, fields }]);
+    await recordSent(this, { id, from, to: "*", kind: "group", text, ts: fields.ts });
     return { ok: true, id, verdict };
   }
 
@@ -166,6 +169,7 @@ export class Mesh {
       nonce,
       ts: nowTs(),
     });
+    const noted = recordSent(this, { id: nonce, from, to, kind: "ping", text: "" });
     const cancel = new AbortController();
     const signal = o.signal ? AbortSignal.any([o.signal, cancel.signal]) : cancel.signal;
     const reading = this.store.read({ [pong]: "0" }, { blockMs: o.timeoutMs, count: 1, signal });
@@ -187,6 +191,7 @@ export class Mesh {
       // Not awaited: the answer is known; the rendezvous key goes in the background
       // (and expires by itself anyway, RENDEZVOUS_TTL_S after the pong).
       this.store.del(pong).catch(() => {});
+      await noted;
     }
   }
 
@@ -215,6 +220,7 @@ export class Mesh {
       ts: nowTs(),
       id: nonce,
     });
+    await recordSent(this, { id: nonce, from, to, kind: "request", text });
     try {
       const got = await this.store.read({ [replyKey]: "0" }, {
         blockMs: o.timeoutMs,
@@ -246,6 +252,7 @@ export class Mesh {
       fields: { from, reply: text, ts: nowTs() },
       ttlSec: RENDEZVOUS_TTL_S,
     }]);
+    await recordReply(this, { from, replyTo: o.replyTo, text });
     return { ok: true };
   }
 

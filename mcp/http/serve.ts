@@ -10,6 +10,8 @@ import { Guard } from "./guard.ts";
 import { json, RPC, rpcError } from "./respond.ts";
 import { SseSessions } from "./sse.ts";
 import { StreamableSessions } from "./streamable.ts";
+import { isAsset, serveAsset } from "../../lib/web/assets.ts";
+import { createDashboardApi } from "../../lib/web/api.ts";
 
 /** Most sessions (of both kinds together) one server holds. */
 export const MAX_SESSIONS = 1000;
@@ -33,6 +35,7 @@ export function createHandler(mesh: Mesh, guard: Guard) {
   const limits = { mesh, maxBodyBytes, maxSessions: MAX_SESSIONS };
   const streamable = new StreamableSessions(limits);
   const sse = new SseSessions(limits);
+  const dashboard = createDashboardApi(mesh);
 
   async function route(req: Request): Promise<Response> {
     const url = new URL(req.url);
@@ -51,8 +54,10 @@ export function createHandler(mesh: Mesh, guard: Guard) {
         heap_used_bytes: memory.heapUsed,
       });
     }
+    if (isAsset(url.pathname)) return serveAsset(req, url.pathname); // the dashboard page: no data
     const unauthorized = await guard.checkToken(req);
     if (unauthorized) return unauthorized;
+    if (url.pathname.startsWith("/api/")) return await dashboard.handle(req, url);
     switch (url.pathname) {
       case "/mcp":
         return await streamable.handle(req);
@@ -78,6 +83,7 @@ export function createHandler(mesh: Mesh, guard: Guard) {
     },
     /** Closes every session. */
     async close(): Promise<void> {
+      dashboard.close();
       await Promise.all([streamable.close(), sse.close()]);
     },
   };

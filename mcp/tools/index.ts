@@ -13,6 +13,7 @@ import { registerRegisterTool } from "./register.ts";
 import { registerReplyTool } from "./reply.ts";
 import { registerRequestTool } from "./request.ts";
 import { registerSendTool } from "./send.ts";
+import { registerStatusTool } from "./status.ts";
 import { registerWhoTool } from "./who.ts";
 
 /** Registers all tools, the original's seven first. */
@@ -30,4 +31,5 @@ export function registerTools(server: McpServer, session: SessionContext): void 
   registerDeregisterTool(server, session);
   registerListenTool(server, session);
   registerHistoryTool(server, session);
+  registerStatusTool(server, session);
 }

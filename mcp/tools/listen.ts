@@ -33,7 +33,7 @@ export async function listenOnce(
     { timeoutS: args.timeout_s, maxS: MAX_WAIT_S, what: `waiting for a message to ${args.name}` },
     (w) => {
       signal = w.signal;
-      return nextDirect(session.mesh, args.name, w);
+      return nextDirect(session.mesh, args.name, { ...w, reader: { kind: "mesh_listen" } });
     },
   );
   if (!delivery) {
