@@ -282,3 +282,26 @@ Deno.test("hook failures exit 1, never 2 (which would block the prompt)", async 
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
   }
 });
+
+Deno.test("a hook marks seen the messages found in the session's transcript, read once", async () => {
+  await using mesh = await openMesh(embedded);
+  const sent = JSON.parse(
+    (await mesh.cli("send", "alice", "hi", "--from", "bob", "--json")).stdout,
+  );
+  await hook(mesh, "UserPromptSubmit", { session_id: "s1" });
+  const state = async () =>
+    JSON.parse((await mesh.cli("status", sent.id, "--json")).stdout).state as string;
+  assert.equal(await state(), "delivered", "shown by the hook, not yet seen by the model");
+  const transcript = `${mesh.home}/transcript.jsonl`;
+  await Deno.writeTextFile(transcript, '{"type":"user","message":"nothing yet"}\n');
+  const input = { session_id: "s1", transcript_path: transcript };
+  await hook(mesh, "PostToolUse", input);
+  assert.equal(await state(), "delivered");
+  await Deno.writeTextFile(transcript, `{"type":"attachment","content":"id ${sent.id}"}\n`, {
+    append: true,
+  });
+  await hook(mesh, "PostToolUse", input);
+  const status = JSON.parse((await mesh.cli("status", sent.id, "--json")).stdout);
+  assert.equal(status.state, "seen");
+  assert.deepEqual([status.marks.seen.reader, status.marks.seen.session], ["hook", "s1"]);
+});

@@ -10,6 +10,7 @@ import { askOf, openAsksTo } from "../mesh/asks.ts";
 import { countAfter, peekNext, takeWaiting } from "../mesh/take.ts";
 import { frameMessage, inlineName, quoteText, replyCall, timeOf } from "./frame.ts";
 import { checkName } from "../names.ts";
+import type { Reader } from "../mesh/states.ts";
 
 /** Claude Code cuts a hook's additional context at 10,000 characters; we stay below. */
 export const CONTEXT_BUDGET = 9000;
@@ -36,6 +37,7 @@ export async function gatherMessages(
   mesh: Mesh,
   name: string,
   lines: string[],
+  reader: Reader,
   budget = CONTEXT_BUDGET,
 ): Promise<Delivery[]> {
   const frameOf = async (d: Delivery, maxText?: number) => {
@@ -57,7 +59,7 @@ export async function gatherMessages(
     used += frameMessage(last.message).length + 1;
     const next = so.lastId ? await peekNext(mesh, name, so.lastId).catch(() => null) : null;
     return budget - used > Math.max(MIN_ROOM, next ? frameMessage(next).length + 1 : 0);
-  });
+  }, reader);
   const framed: string[] = [];
   for (const d of taken.deliveries) {
     const left = budget - size(lines) - size(framed) - 300;

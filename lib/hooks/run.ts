@@ -19,7 +19,8 @@ import { deregister, register, renew } from "../mesh/presence.ts";
 import { gatherMessages, gatherObligations } from "./context.ts";
 import { inlineName, quoteText } from "./frame.ts";
 import type { HookEvent, HookInput } from "./input.ts";
-import { retire, waiterFile, waitForMessage } from "./waiter.ts";
+import { retire, sessionFile, waiterFile, waitForMessage } from "./waiter.ts";
+import { idsInTranscript, markSeen, type Reader } from "../mesh/states.ts";
 
 /** What the hook process does once run: print, and exit with `code`. */
 export interface HookResult {
@@ -77,6 +78,28 @@ async function deliver(run: HookRun, lines: string[], deliveries: Delivery[]): P
   return { code: 0 };
 }
 
+function reader(input: HookInput): Reader {
+  return input.sessionId ? { kind: "hook", session: input.sessionId } : { kind: "hook" };
+}
+
+/**
+ * Marks as seen the messages whose ids appeared in the session's transcript
+ * since the last look (the offset is kept in a session file). Best effort: it
+ * only informs senders.
+ */
+async function noteSeen(mesh: Mesh, name: string, input: HookInput): Promise<void> {
+  if (!input.sessionId || !input.transcriptPath) return;
+  try {
+    const file = await sessionFile(mesh.config.home, "seen", name, input.sessionId);
+    const from = Number((await Deno.readTextFile(file).catch(() => "0")).trim()) || 0;
+    const { ids, size } = await idsInTranscript(input.transcriptPath, from);
+    if (ids.length > 0) await markSeen(mesh, ids, input.sessionId);
+    if (size !== from) await Deno.writeTextFile(file, `${size}\n`, { mode: 0o600 });
+  } catch {
+    // The transcript may be gone or unreadable: the states stay as they were.
+  }
+}
+
 /** Runs one hook event for agent `run.name`. */
 export async function runHook(run: HookRun): Promise<HookResult> {
   const { mesh, name, event, input } = run;
@@ -85,7 +108,7 @@ export async function runHook(run: HookRun): Promise<HookResult> {
       if (run.role !== undefined) await register(mesh, name, run.role);
       else await renew(mesh, name, true);
       const lines = [intro(name)];
-      const deliveries = await gatherMessages(mesh, name, lines);
+      const deliveries = await gatherMessages(mesh, name, lines, reader(input));
       const shown = new Set(deliveries.map((d) => d.message.id));
       await gatherObligations(mesh, name, lines, shown);
       return await deliver(run, lines, deliveries);
@@ -93,16 +116,18 @@ export async function runHook(run: HookRun): Promise<HookResult> {
     case "UserPromptSubmit":
     case "PostToolUse": {
       await renew(mesh, name, true).catch(() => {});
+      await noteSeen(mesh, name, input);
       const lines = await chaseLines(mesh, name);
-      const deliveries = await gatherMessages(mesh, name, lines);
+      const deliveries = await gatherMessages(mesh, name, lines, reader(input));
       return await deliver(run, lines, deliveries);
     }
     case "Stop": {
       if (!input.sessionId) return { code: 0 }; // no session to wake
+      await noteSeen(mesh, name, input);
       const path = await waiterFile(mesh.config.home, name, input.sessionId);
       const outcome = await waitForMessage(mesh, name, {
         path,
-        role: run.role,
+        reader: reader(input),
         signal: run.signal,
         write: run.writeErr,
       });
@@ -110,12 +135,15 @@ export async function runHook(run: HookRun): Promise<HookResult> {
       return { code: outcome.kind === "interrupted" ? 130 : 0 };
     }
     case "SessionEnd": {
+      await noteSeen(mesh, name, input);
       if (input.sessionId) {
         const path = await waiterFile(mesh.config.home, name, input.sessionId);
         try {
           retire(path);
           await Deno.remove(path).catch(() => {});
         } catch { /* no waiter file: nothing to end */ }
+        const seen = await sessionFile(mesh.config.home, "seen", name, input.sessionId);
+        await Deno.remove(seen).catch(() => {});
       }
       await deregister(mesh, name);
       return { code: 0 };

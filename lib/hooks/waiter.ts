@@ -17,6 +17,7 @@ import { ensureHome } from "../paths.ts";
 import { appendNotify, chaseOverdue, nextDirect } from "../mesh/listen.ts";
 import type { Mesh } from "../mesh/mesh.ts";
 import { renew } from "../mesh/presence.ts";
+import type { Reader } from "../mesh/states.ts";
 import { CONTEXT_BUDGET, gatherMessages } from "./context.ts";
 import { frameMessage } from "./frame.ts";
 
@@ -26,13 +27,26 @@ export const CHECK_MS = 1000;
 export const RENEW_MS = 60_000;
 
 /** The waiter file of `name`'s session `sessionId`, inside the agent-mesh home. */
-export async function waiterFile(home: string, name: string, sessionId: string): Promise<string> {
+export function waiterFile(home: string, name: string, sessionId: string): Promise<string> {
+  return sessionFile(home, "waiter", name, sessionId);
+}
+
+/**
+ * A file of `name`'s Claude Code session `sessionId` inside the agent-mesh home:
+ * the session id reaches the file name only as a hash.
+ */
+export async function sessionFile(
+  home: string,
+  kind: "waiter" | "seen",
+  name: string,
+  sessionId: string,
+): Promise<string> {
   checkName(name);
   const digest = new Uint8Array(
     await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sessionId)),
   );
   const hex = [...digest.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return join(home, `waiter-${name}-${hex}`);
+  return join(home, `${kind}-${name}-${hex}`);
 }
 
 function readToken(path: string): string | null {
@@ -60,7 +74,12 @@ export type WaitOutcome =
 export async function waitForMessage(
   mesh: Mesh,
   name: string,
-  o: { path: string; role?: string; signal: AbortSignal; write(text: string): Promise<void> },
+  o: {
+    path: string;
+    reader: Reader;
+    signal: AbortSignal;
+    write(text: string): Promise<void>;
+  },
 ): Promise<WaitOutcome> {
   ensureHome(mesh.config.home);
   const token = crypto.randomUUID();
@@ -86,12 +105,16 @@ export async function waitForMessage(
         await renew(mesh, name, true).catch(() => {});
         await chaseOverdue(mesh, name).catch(() => []);
       }
-      const first = await nextDirect(mesh, name, { timeoutMs: RENEW_MS, signal: stop.signal });
+      const first = await nextDirect(mesh, name, {
+        timeoutMs: RENEW_MS,
+        signal: stop.signal,
+        reader: o.reader,
+      });
       if (!first) continue;
       // Taken: show it only if this waiter is still the one, and Claude Code still runs.
       if (!check()) return { kind: why! };
       const lines = [frameMessage(first.message, { isReplyKey: (k) => mesh.keys.isReplyKey(k) })];
-      const more = await gatherMessages(mesh, name, lines, CONTEXT_BUDGET);
+      const more = await gatherMessages(mesh, name, lines, o.reader, CONTEXT_BUDGET);
       const all = [first, ...more];
       const head = `[agent-mesh] ${all.length} new message${
         all.length === 1 ? "" : "s"

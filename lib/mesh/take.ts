@@ -6,6 +6,7 @@
  */
 import { checkName } from "../names.ts";
 import { type Delivery, ensureGroups, handleInbox } from "./listen.ts";
+import type { Reader } from "./states.ts";
 import type { Mesh } from "./mesh.ts";
 import { parseEntry } from "./message.ts";
 
@@ -28,6 +29,7 @@ export async function takeWaiting(
   mesh: Mesh,
   name: string,
   room: (taken: Taken) => boolean | Promise<boolean>,
+  reader?: Reader,
   max = MAX_TAKE,
 ): Promise<Taken> {
   checkName(name);
@@ -48,7 +50,7 @@ export async function takeWaiting(
     const entry = batches[0]?.entries[0];
     if (!entry) break;
     taken.lastId = entry.id;
-    const delivery = await handleInbox(mesh, name, group, inbox, entry);
+    const delivery = await handleInbox(mesh, name, group, inbox, entry, reader);
     if (delivery) taken.deliveries.push(delivery); // else a ping, answered
   }
   return taken;
