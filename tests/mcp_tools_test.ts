@@ -171,9 +171,11 @@ for (const engine of engines()) {
       ac.abort();
       await assert.rejects(asking);
       await sleep(300);
-      await agent.call("mesh_reply", { reply_to: key, text: "too late" });
-      await sleep(300);
-      assert.equal(await store.length(key), 1, "the cancelled request did not consume the reply");
+      // The asker's wait ended: a late reply is refused, not written where nobody reads.
+      const late = await agent.raw("mesh_reply", { reply_to: key, text: "too late" });
+      assert.equal(late.isError, true, JSON.stringify(late));
+      assert.match(JSON.stringify(late.content), /Nobody waits for a reply to/);
+      assert.equal(await store.length(key), 0, "nothing written");
 
       const pinging = new AbortController();
       const ping = agent.raw("mesh_ping", { agent: "judy", timeout_s: 60 }, {
