@@ -4,7 +4,7 @@
  * Presence and listening live beside it (presence.ts, listen.ts).
  */
 import type { Config } from "../config.ts";
-import { GateDeniedError } from "../errors.ts";
+import { GateDeniedError, InboxFullError } from "../errors.ts";
 import { checkName } from "../names.ts";
 import type { AppendOp, Store } from "../store/port.ts";
 import { GATE_WINDOW_S, gateVerdict, type Verdict } from "./gate.ts";
@@ -12,6 +12,7 @@ import { Keys, newNonce, nowTs } from "./keys.ts";
 import { Ledger } from "./ledger.ts";
 import { messageFields } from "./message.ts";
 import { checkReplyKey, checkText } from "./validate.ts";
+import type { Fields } from "../store/port.ts";
 
 /** How long an answered pong or an unread reply stays in the store, in seconds. */
 export const RENDEZVOUS_TTL_S = 300;
@@ -56,6 +57,39 @@ export class Mesh {
     return checkText(text, this.config.maxBytes, what);
   }
 
+  /**
+   * The append of `fields` to `to`'s inbox: entries `to` has not acknowledged are
+   * never trimmed, and a full inbox refuses the append (see `inboxFull`).
+   */
+  inboxOp(to: string, fields: Fields): AppendOp {
+    return {
+      stream: this.keys.inbox(to),
+      fields,
+      maxLen: this.config.history,
+      keepUnread: { group: this.keys.consumerGroup(to), maxUnread: this.config.maxUnread },
+    };
+  }
+
+  /** An append to a shared stream (group, audit), capped by the history setting. */
+  #sharedOp(stream: string, fields: Fields): AppendOp {
+    return { stream, fields, maxLen: this.config.history };
+  }
+
+  /** Runs `fn`; a full inbox of `to` is reported in the user's words. */
+  async #toInbox<T>(to: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof InboxFullError) || err.stream !== this.keys.inbox(to)) throw err;
+      throw new InboxFullError(
+        `The inbox of "${to}" is full: ${err.unread} unread messages, the limit (AGENT_MESH_MAX_UNREAD=${this.config.maxUnread}); nothing was sent`,
+        err.stream,
+        err.unread,
+        { cause: err },
+      );
+    }
+  }
+
   /** The ledger of `sender`. */
   ledger(sender: string): Ledger {
     return new Ledger(this.config.home, checkName(sender));
@@ -76,18 +110,15 @@ export class Mesh {
       GATE_WINDOW_S,
       (count) => {
         const verdict = gateVerdict(count, gateLimit, gateEnforce);
-        const audit: AppendOp = {
-          stream: this.keys.audit,
-          fields: {
-            from,
-            to,
-            rate: String(count),
-            window: String(GATE_WINDOW_S),
-            verdict,
-            ts,
-            msg,
-          },
-        };
+        const audit = this.#sharedOp(this.keys.audit, {
+          from,
+          to,
+          rate: String(count),
+          window: String(GATE_WINDOW_S),
+          verdict,
+          ts,
+          msg,
+        });
         return verdict === "deny" ? [audit] : [audit, ...ops];
       },
     );
@@ -120,12 +151,15 @@ export class Mesh {
       ? { expect_reply: "1", deadline: String(now / 1000 + within) }
       : undefined;
     const fields = messageFields({ from, text, id, ts }, extra);
-    const ops: AppendOp[] = [{ stream: this.keys.inbox(to), fields }];
-    if (!o.private) ops.push({ stream: this.keys.group, fields: { ...fields, to } });
-    const verdict = await this.#gated(from, to, text, ops);
+    const ops: AppendOp[] = [this.inboxOp(to, fields)];
+    if (!o.private) ops.push(this.#sharedOp(this.keys.group, { ...fields, to }));
+    // The ledger entry goes first and is taken back when the send fails: a home
+    // where it cannot be written fails the call before anything is delivered, so
+    // that a retry does not deliver twice.
+    const ledgerId = crypto.randomUUID();
     if (o.expectReply) {
       await this.ledger(from).add({
-        id: crypto.randomUUID(),
+        id: ledgerId,
         dir: "out",
         peer: to,
         msg_id: id,
@@ -136,7 +170,13 @@ export class Mesh {
         escalated: false,
       });
     }
-    return { ok: true, id, verdict };
+    try {
+      const verdict = await this.#toInbox(to, () => this.#gated(from, to, text, ops));
+      return { ok: true, id, verdict };
+    } catch (err) {
+      if (o.expectReply) await this.ledger(from).removeId(ledgerId).catch(() => {});
+      throw err;
+    }
   }
 
   /** Posts `text` on the group stream only, to every listening agent. */
@@ -145,7 +185,7 @@ export class Mesh {
     const text = this.checkText(o.text);
     const id = crypto.randomUUID();
     const fields = messageFields({ from, text, id, ts: nowTs() }, { to: "*" });
-    const verdict = await this.#gated(from, "*", text, [{ stream: this.keys.group, fields }]);
+    const verdict = await this.#gated(from, "*", text, [this.#sharedOp(this.keys.group, fields)]);
     return { ok: true, id, verdict };
   }
 
@@ -159,12 +199,11 @@ export class Mesh {
     // The wait for the pong starts with the append, not a round trip after it: the
     // pong stream is read from its start, so a pong that comes first is still seen.
     // The append goes out first: it is what the listener waits for.
-    const appending = this.store.append(this.keys.inbox(to), {
-      from,
-      msg_type: "ping",
-      nonce,
-      ts: nowTs(),
-    });
+    const appending = this.#toInbox(
+      to,
+      () =>
+        this.store.appendMany([this.inboxOp(to, { from, msg_type: "ping", nonce, ts: nowTs() })]),
+    );
     const cancel = new AbortController();
     const signal = o.signal ? AbortSignal.any([o.signal, cancel.signal]) : cancel.signal;
     const reading = this.store.read({ [pong]: "0" }, { blockMs: o.timeoutMs, count: 1, signal });
@@ -198,13 +237,10 @@ export class Mesh {
     const text = this.checkText(o.text);
     const nonce = newNonce();
     const replyKey = this.keys.reply(nonce);
-    await this.store.append(this.keys.inbox(to), {
-      from,
-      msg: text,
-      reply_to: replyKey,
-      ts: nowTs(),
-      id: nonce,
-    });
+    await this.#toInbox(to, () =>
+      this.store.appendMany([
+        this.inboxOp(to, { from, msg: text, reply_to: replyKey, ts: nowTs(), id: nonce }),
+      ]));
     try {
       const got = await this.store.read({ [replyKey]: "0" }, {
         blockMs: o.timeoutMs,
@@ -239,6 +275,8 @@ export class Mesh {
     const from = checkName(o.from, "sender name");
     const peer = checkName(o.peer, "peer name");
     const text = this.checkText(o.text);
+    // What is sent is "ACK: text": checked before the ledger is touched.
+    this.checkText(`ACK: ${text}`);
     const cleared = await this.ledger(from).removePeer(peer);
     const sent = await this.send({ from, to: peer, text: `ACK: ${text}`, private: true });
     return { ...sent, cleared };

@@ -5,7 +5,7 @@
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
-import { StoreError } from "../errors.ts";
+import { MeshError, StoreError } from "../errors.ts";
 import { applySchema } from "./sqlite_schema.ts";
 
 /** How long SQLite itself waits for another process's lock, in ms. */
@@ -152,8 +152,9 @@ export class SqliteDb {
   }
 
   /** The StoreError to raise for `err`. */
-  wrap(err: unknown): StoreError {
-    if (err instanceof StoreError) return err;
+  wrap(err: unknown): MeshError {
+    // A refusal raised inside a transaction (a full inbox) is reported as is.
+    if (err instanceof MeshError) return err;
     if (isBusy(err)) {
       return new StoreError(
         `The embedded store "${this.path}" stayed locked by another process`,
