@@ -27,6 +27,11 @@ import { backoff, BlockingPool, blockUntil, ended, hangUp } from "./redis_pool.t
 
 /** How long opening may take before Redis counts as unreachable. */
 const OPEN_TIMEOUT_MS = 2000;
+/**
+ * Longest wait for the answer to one non-blocking command. A frozen Redis (SIGSTOP,
+ * a stuck host) keeps its sockets open: without this, a call would wait forever.
+ */
+export const COMMAND_TIMEOUT_MS = 5000;
 /** Reconnects a queued command waits through (some 11 s of backoff) before it fails. */
 const MAX_RETRIES = 10;
 /** Slice of a plain blocking read: bounds how long a silently dead socket goes unnoticed. */
@@ -66,6 +71,7 @@ export async function openRedisStore(url: string): Promise<Store> {
     // SETINFO costs a round trip and reads ioredis' package.json: not worth it.
     disableClientInfo: true,
     maxRetriesPerRequest: MAX_RETRIES,
+    commandTimeout: COMMAND_TIMEOUT_MS,
     // A socket already gone need not linger for ioredis' default 2 s on disconnect.
     disconnectTimeout: 100,
     // No retries while opening: an unreachable Redis is reported at once.

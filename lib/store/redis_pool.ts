@@ -11,8 +11,13 @@ import { isReplyError, isTransient } from "./redis_errors.ts";
 
 /** Longest pause between two reconnect attempts. */
 export const MAX_BACKOFF_MS = 2000;
-/** How long a blocked command may overrun its BLOCK time before its socket is presumed dead. */
-const WATCHDOG_GRACE_MS = 5000;
+/**
+ * How long a blocked command may overrun its BLOCK time before its connection is
+ * presumed dead (a half-open socket, or a frozen Redis) and hung up.
+ */
+const WATCHDOG_GRACE_MS = 2000;
+/** How long a new pooled connection may take to be ready (a frozen Redis accepts, then never answers). */
+const CONNECT_TIMEOUT_MS = 2000;
 /** How long a cancellation may wait for CLIENT UNBLOCK before dropping the connection. */
 const UNBLOCK_WAIT_MS = 300;
 
@@ -168,6 +173,8 @@ export class BlockingPool {
     // command at once and is replaced, so the retry loop keeps control of the timing.
     const conn = this.#main.duplicate({
       lazyConnect: true,
+      // Blocking commands outlast any fixed timeout: the watchdog of use() bounds them.
+      commandTimeout: undefined,
       enableAutoPipelining: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -177,12 +184,21 @@ export class BlockingPool {
     this.#conns.add(conn);
     conn.once("end", () => this.#conns.delete(conn));
     try {
-      await conn.connect();
-      // A user without CLIENT rights gets no id: cancelling then hangs the connection up.
-      const id = await conn.client("ID").then(String, (err) => {
-        if (isReplyError(err)) return "";
-        throw err;
-      });
+      const ready = (async () => {
+        await conn.connect();
+        // A user without CLIENT rights gets no id: cancelling then hangs the connection up.
+        return await conn.client("ID").then(String, (err) => {
+          if (isReplyError(err)) return "";
+          throw err;
+        });
+      })();
+      ready.catch(() => {}); // when late, its failure after the hang-up is of no interest
+      const id = await raceTimeout(ready, CONNECT_TIMEOUT_MS);
+      if (id === null) {
+        throw Object.assign(new Error(`connect ETIMEDOUT after ${CONNECT_TIMEOUT_MS} ms`), {
+          code: "ETIMEDOUT",
+        });
+      }
       return { conn, id };
     } catch (err) {
       hangUp(conn);
@@ -239,7 +255,7 @@ export async function blockUntil<T>(
       if (signal.aborted) return null;
       if (!isTransient(err)) throw err;
       failures++;
-      await sleep(Math.min(backoff(failures), deadline - Date.now()), signal);
+      await sleep(Math.max(0, Math.min(backoff(failures), deadline - Date.now())), signal);
     }
   }
   return null;
