@@ -6,7 +6,11 @@
  * The deadlines below only bound a hang; no duration is asserted.
  */
 import assert from "node:assert/strict";
-import { StoreError } from "../lib/errors.ts";
+// deno-lint-ignore no-import-prefix
+import { Redis } from "npm:ioredis@5.11.1";
+import { InboxFullError, StoreError } from "../lib/errors.ts";
+import type { AppendOp } from "../lib/store/port.ts";
+import { ended, hangUp } from "../lib/store/redis_pool.ts";
 import { openRedisStore } from "../lib/store/redis.ts";
 import { runCli } from "./harness/cli.ts";
 import { skipRedis, startRedis } from "./harness/redis_server.ts";
@@ -99,3 +103,49 @@ Deno.test({ name: "CLI calls against a frozen Redis exit 1 with one line", ...OP
     Deno.kill(pid, "SIGCONT");
   }
 });
+
+Deno.test(
+  { name: "the unread cap holds where Redis cannot tell a group's lag", ...OPTS },
+  async () => {
+    await using server = await startRedis();
+    const store = await openRedisStore(server.url);
+    const raw = new Redis(server.url, { lazyConnect: true, disableClientInfo: true });
+    raw.on("error", () => {});
+    await raw.connect();
+    try {
+      const s = "m:to_bob";
+      const op = (i: number, maxLen = 100): AppendOp => ({
+        stream: s,
+        fields: { i: String(i) },
+        maxLen,
+        keepUnread: { group: "g", maxUnread: 12 },
+      });
+      await store.ensureGroup(s, "g", "0");
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) ids.push(...await store.appendMany([op(i)]));
+      const got = await store.consume("g", [s], { count: 5, leaseMs: 60_000 });
+      await store.ack(s, "g", got[0].entries.map((e) => e.id));
+      // Deleting an unread entry leaves a tombstone ahead of the group: its lag is unknown.
+      await raw.xdel(s, ids[8]);
+      const info = (await raw.call("XINFO", "GROUPS", s)) as unknown[][];
+      const lag = info[0][info[0].indexOf("lag") + 1];
+      assert.equal(lag, null, "Redis cannot tell the lag: the counting path runs");
+      // 5 read, 6 unread: six more fit, the seventh is refused.
+      for (let i = 12; i < 18; i++) await store.appendMany([op(i)]);
+      await assert.rejects(
+        () => store.appendMany([op(18)]),
+        (err: Error) => err instanceof InboxFullError && err.unread === 12,
+      );
+      assert.equal(await store.length(s), 17);
+      // All read: the read history is trimmed to about maxLen.
+      const rest = await store.consume("g", [s], { count: 100, leaseMs: 60_000 });
+      await store.ack(s, "g", rest[0].entries.map((e) => e.id));
+      await store.appendMany([op(19, 10)]);
+      assert.ok((await store.length(s)) <= 12, `${await store.length(s)} entries left`);
+    } finally {
+      hangUp(raw);
+      await ended(raw);
+      await store.close();
+    }
+  },
+);
