@@ -100,10 +100,13 @@ export function appendEntry(db: SqliteDb, op: AppendOp, maxLen: number, now: num
   );
   let len = key.len + 1;
   // Trim only once the stream is ~10% over its cap, so most appends delete nothing.
-  if (len > maxLen + Math.ceil(maxLen / 10)) {
-    len -= keep
-      ? trimRead(db, op.stream, keep.group, maxLen)
-      : trimOldest(db, op.stream, len - maxLen);
+  const slack = Math.ceil(maxLen / 10);
+  if (len > maxLen + slack) {
+    if (!keep) len -= trimOldest(db, op.stream, len - maxLen);
+    // With unread entries kept, the length stays over the cap for as long as they
+    // wait, and finding what to trim scans up to maxLen entries: look every `slack`
+    // appends only. Read entries then stay within about maxLen + 2 * slack.
+    else if (len % slack === 0) len -= trimRead(db, op.stream, keep.group, maxLen);
   }
   const expires = op.ttlSec === undefined ? key.expires_ms : now + Math.round(op.ttlSec * 1000);
   db.run(
