@@ -12,6 +12,7 @@ import { nextDirect } from "../lib/mesh/listen.ts";
 import { Mesh } from "../lib/mesh/mesh.ts";
 import { openMesh } from "./harness/cli.ts";
 import { engines, type OpenedStore } from "./harness/store_engines.ts";
+import { openTestMesh, stdioAgent } from "./harness/mcp_server.ts";
 
 /** A Mesh on the test's store, with extra settings. */
 async function meshOn(h: OpenedStore, extra: Record<string, string> = {}): Promise<Mesh> {
@@ -146,6 +147,23 @@ for (const engine of engines()) {
         r.stderr,
         /^agent-mesh: The inbox of "bob" is full: 10 unread messages, the limit \(AGENT_MESH_MAX_UNREAD=10\); nothing was sent\n$/,
       );
+      assert.equal(await m.opened.store.length(mesh.keys.inbox("bob")), 10);
+    },
+  });
+
+  Deno.test({
+    name: `${engine.name}: mesh_send to a full inbox is a one-line tool error`,
+    ...opts,
+    async fn() {
+      await using m = await openTestMesh(engine, { AGENT_MESH_MAX_UNREAD: "10" });
+      const mesh = await meshOn(m.opened, m.env);
+      for (const text of numbered(10)) await mesh.send({ from: "alice", to: "bob", text });
+      await using agent = await stdioAgent(m.env);
+      const result = await agent.raw("mesh_send", { to: "bob", message: "one too many" });
+      assert.equal(result.isError, true);
+      const text = (result.content as { type: string; text: string }[])[0].text;
+      assert.match(text, /^The inbox of "bob" is full: 10 unread messages/);
+      assert.doesNotMatch(text, /\n/);
       assert.equal(await m.opened.store.length(mesh.keys.inbox("bob")), 10);
     },
   });
