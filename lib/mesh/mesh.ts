@@ -6,13 +6,12 @@
 import type { Config } from "../config.ts";
 import { GateDeniedError, InboxFullError } from "../errors.ts";
 import { checkName } from "../names.ts";
-import type { AppendOp, Store } from "../store/port.ts";
+import type { AppendOp, Fields, Store } from "../store/port.ts";
 import { GATE_WINDOW_S, gateVerdict, type Verdict } from "./gate.ts";
 import { Keys, newNonce, nowTs } from "./keys.ts";
 import { Ledger } from "./ledger.ts";
 import { messageFields } from "./message.ts";
 import { checkReplyKey, checkText } from "./validate.ts";
-import type { Fields } from "../store/port.ts";
 
 /** How long an answered pong or an unread reply stays in the store, in seconds. */
 export const RENDEZVOUS_TTL_S = 300;
@@ -59,9 +58,9 @@ export class Mesh {
 
   /**
    * The append of `fields` to `to`'s inbox: entries `to` has not acknowledged are
-   * never trimmed, and a full inbox refuses the append (see `inboxFull`).
+   * never trimmed, and a full inbox refuses the append (InboxFullError).
    */
-  inboxOp(to: string, fields: Fields): AppendOp {
+  #inboxOp(to: string, fields: Fields): AppendOp {
     return {
       stream: this.keys.inbox(to),
       fields,
@@ -151,7 +150,7 @@ export class Mesh {
       ? { expect_reply: "1", deadline: String(now / 1000 + within) }
       : undefined;
     const fields = messageFields({ from, text, id, ts }, extra);
-    const ops: AppendOp[] = [this.inboxOp(to, fields)];
+    const ops: AppendOp[] = [this.#inboxOp(to, fields)];
     if (!o.private) ops.push(this.#sharedOp(this.keys.group, { ...fields, to }));
     // The ledger entry goes first and is taken back when the send fails: a home
     // where it cannot be written fails the call before anything is delivered, so
@@ -202,7 +201,7 @@ export class Mesh {
     const appending = this.#toInbox(
       to,
       () =>
-        this.store.appendMany([this.inboxOp(to, { from, msg_type: "ping", nonce, ts: nowTs() })]),
+        this.store.appendMany([this.#inboxOp(to, { from, msg_type: "ping", nonce, ts: nowTs() })]),
     );
     const cancel = new AbortController();
     const signal = o.signal ? AbortSignal.any([o.signal, cancel.signal]) : cancel.signal;
@@ -239,7 +238,7 @@ export class Mesh {
     const replyKey = this.keys.reply(nonce);
     await this.#toInbox(to, () =>
       this.store.appendMany([
-        this.inboxOp(to, { from, msg: text, reply_to: replyKey, ts: nowTs(), id: nonce }),
+        this.#inboxOp(to, { from, msg: text, reply_to: replyKey, ts: nowTs(), id: nonce }),
       ]));
     try {
       const got = await this.store.read({ [replyKey]: "0" }, {
