@@ -13,6 +13,7 @@ import type { AppendOp } from "../lib/store/port.ts";
 import { ended, hangUp } from "../lib/store/redis_pool.ts";
 import { openRedisStore } from "../lib/store/redis.ts";
 import { runCli } from "./harness/cli.ts";
+import { stdioAgent } from "./harness/mcp_server.ts";
 import { skipRedis, startRedis } from "./harness/redis_server.ts";
 import { withDeadline } from "./harness/timing.ts";
 
@@ -50,19 +51,20 @@ Deno.test(
         await assert.rejects(withDeadline(store.get("m:k"), HANG_MS, "get"), isNoAnswer);
       });
 
-      await t.step("a blocking consume ends by its deadline", async () => {
-        const got = await withDeadline(
-          fresh.consume("g", ["m:q"], { blockMs: 1000, leaseMs: 60_000 }),
-          HANG_MS,
-          "consume on a new connection",
+      await t.step("a blocking consume or read fails by its deadline plus a margin", async () => {
+        // Also on a store that must open a new connection to the frozen server.
+        await assert.rejects(
+          withDeadline(
+            fresh.consume("g", ["m:q"], { blockMs: 1000, leaseMs: 60_000 }),
+            HANG_MS,
+            "consume on a new connection",
+          ),
+          isNoAnswer,
         );
-        assert.deepEqual(got, []);
-        const read = await withDeadline(
-          store.read({ "m:q": "$" }, { blockMs: 1000 }),
-          HANG_MS,
-          "read",
+        await assert.rejects(
+          withDeadline(store.read({ "m:q": "$" }, { blockMs: 1000 }), HANG_MS, "read"),
+          isNoAnswer,
         );
-        assert.deepEqual(read, []);
       });
 
       Deno.kill(pid, "SIGCONT");
@@ -146,6 +148,50 @@ Deno.test(
       hangUp(raw);
       await ended(raw);
       await store.close();
+    }
+  },
+);
+
+Deno.test(
+  { name: "an MCP server on a frozen Redis answers every call, then recovers", ...OPTS },
+  async () => {
+    await using server = await startRedis();
+    const pid = await server.pid();
+    const home = await Deno.makeTempDir({ prefix: "agent-mesh-rel-" });
+    const env = {
+      AGENT_MESH_REDIS_URL: server.url,
+      AGENT_MESH_HOME: home,
+      AGENT_MESH_TOKEN: "",
+      AGENT_MESH_AGENT: "",
+    };
+    let frozen = false;
+    try {
+      await using agent = await stdioAgent(env);
+      assert.equal((await agent.call("mesh_send", { to: "bob", message: "before" })).ok, true);
+      Deno.kill(pid, "SIGSTOP");
+      frozen = true;
+      for (
+        const [tool, args] of [
+          ["mesh_listen", { name: "bob", timeout_s: 2 }],
+          ["mesh_who", {}],
+        ] as const
+      ) {
+        const result = await withDeadline(agent.raw(tool, args), HANG_MS, tool);
+        assert.equal(result.isError, true, tool);
+        const text = (result.content as { type: string; text: string }[])[0].text;
+        assert.match(text, /^Cannot reach Redis at .* \(no answer in time\): /, tool);
+      }
+      Deno.kill(pid, "SIGCONT");
+      frozen = false;
+      const got = await withDeadline(
+        agent.call("mesh_listen", { name: "bob", timeout_s: 10 }),
+        HANG_MS,
+        "mesh_listen after SIGCONT",
+      );
+      assert.equal((got.message as { text: string }).text, "before");
+    } finally {
+      if (frozen) Deno.kill(pid, "SIGCONT");
+      await Deno.remove(home, { recursive: true }).catch(() => {});
     }
   },
 );
