@@ -115,7 +115,13 @@ async function main(): Promise<number> {
 
   await using redis = await startRedis(quick ? 300 : 900);
   const dir = await Deno.makeTempDir({ prefix: "agent-mesh-bench-" });
-  const common = { AGENT_MESH_PREFIX: "bench", AGENT_MESH_GATE_ENFORCE: "0", AGENT_MESH_TOKEN: "" };
+  // Sends go to targets that never listen, more than AGENT_MESH_MAX_UNREAD's default of them.
+  const common = {
+    AGENT_MESH_PREFIX: "bench",
+    AGENT_MESH_GATE_ENFORCE: "0",
+    AGENT_MESH_TOKEN: "",
+    AGENT_MESH_MAX_UNREAD: "1000000",
+  };
   const ctx: BenchContext = {
     quick,
     redisUrl: redis.url,

@@ -11,7 +11,7 @@ export async function run(argv: string[]): Promise<number> {
     (mesh) => mesh.ack({ from: str(values.from) ?? "cli", peer, text }),
     {
       names: { "sender name": str(values.from), "peer name": peer },
-      text,
+      text: `ACK: ${text}`, // what is sent: checked before the store is opened
     },
   );
   if (values.json) printJson(result);

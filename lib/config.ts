@@ -23,6 +23,10 @@ export interface Config {
   maxBytes: number;
   /** How long a taken-but-unacknowledged inbox entry stays with its taker, in ms. */
   leaseMs: number;
+  /** Most unread messages one inbox holds; a send beyond is refused (InboxFullError). */
+  maxUnread: number;
+  /** Read entries kept per stream, and the length of the shared group stream. */
+  history: number;
 }
 
 type Env = (name: string) => string | undefined;
@@ -46,22 +50,79 @@ export function userHome(env: Env = denoEnv): string {
   return home;
 }
 
-function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = env(name);
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n <= 0) {
-    throw new ConfigError(`Invalid ${name} "${raw}": expected a positive whole number`);
-  }
-  return n;
+/** A numeric setting: its variable, default, unit, and the range outside which it is refused. */
+export interface NumericSetting {
+  name: string;
+  default: number;
+  min: number;
+  max: number;
+  /** Whole numbers only. */
+  integer: boolean;
+  /** Unit as the README shows it ("", "s", "bytes"). */
+  unit: string;
 }
 
-function positiveNumber(env: Env, name: string, fallback: number): number {
-  const raw = env(name);
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new ConfigError(`Invalid ${name} "${raw}": expected a positive number`);
+/**
+ * Every numeric setting with its bounds, in one table (the README's Configuration
+ * table lists the same bounds). A value outside them is a ConfigError: a lease of
+ * 0.0001 s rounds to 0 ms and hands every message out twice, and 1e308 fails later.
+ */
+export const NUMERIC_SETTINGS = {
+  gateLimit: {
+    name: "AGENT_MESH_GATE_LIMIT",
+    default: 40,
+    min: 1,
+    max: 1_000_000,
+    integer: true,
+    unit: "",
+  },
+  maxBytes: {
+    name: "AGENT_MESH_MAX_BYTES",
+    default: 256 * 1024,
+    min: 1,
+    max: 16 * 1024 * 1024,
+    integer: true,
+    unit: "bytes",
+  },
+  leaseS: {
+    name: "AGENT_MESH_LEASE_S",
+    default: 10,
+    min: 0.1,
+    max: 3600,
+    integer: false,
+    unit: "s",
+  },
+  maxUnread: {
+    name: "AGENT_MESH_MAX_UNREAD",
+    default: 10_000,
+    min: 10,
+    max: 10_000_000,
+    integer: true,
+    unit: "",
+  },
+  history: {
+    name: "AGENT_MESH_HISTORY",
+    default: 2000,
+    min: 10,
+    max: 1_000_000,
+    integer: true,
+    unit: "",
+  },
+} as const satisfies Record<string, NumericSetting>;
+
+/** The value of `setting` in `env`, its default when unset; a ConfigError outside its bounds. */
+function numeric(env: Env, setting: NumericSetting): number {
+  const raw = env(setting.name);
+  if (raw === undefined || raw.trim() === "") return setting.default;
+  const text = raw.trim();
+  const n = Number(text);
+  const shape = setting.integer ? /^\d+$/ : /^(\d+\.?\d*|\.\d+)$/;
+  if (!shape.test(text) || !Number.isFinite(n) || n < setting.min || n > setting.max) {
+    const unit = setting.unit ? ` ${setting.unit}` : "";
+    const kind = setting.integer ? "a whole number" : "a number";
+    throw new ConfigError(
+      `Invalid ${setting.name} "${raw}": expected ${kind} from ${setting.min} to ${setting.max}${unit}`,
+    );
   }
   return n;
 }
@@ -113,12 +174,14 @@ export function loadConfig(env: Env = denoEnv): Config {
   return {
     redisUrl: redisUrl(env),
     prefix: prefix(env),
-    gateLimit: positiveInt(env, "AGENT_MESH_GATE_LIMIT", 40),
+    gateLimit: numeric(env, NUMERIC_SETTINGS.gateLimit),
     gateEnforce: flag(env, "AGENT_MESH_GATE_ENFORCE"),
     home,
     dbPath: env("AGENT_MESH_DB") || join(home, "mesh.db"),
-    maxBytes: positiveInt(env, "AGENT_MESH_MAX_BYTES", 256 * 1024),
-    leaseMs: Math.round(positiveNumber(env, "AGENT_MESH_LEASE_S", 10) * 1000),
+    maxBytes: numeric(env, NUMERIC_SETTINGS.maxBytes),
+    leaseMs: Math.round(numeric(env, NUMERIC_SETTINGS.leaseS) * 1000),
+    maxUnread: numeric(env, NUMERIC_SETTINGS.maxUnread),
+    history: numeric(env, NUMERIC_SETTINGS.history),
   };
 }
 

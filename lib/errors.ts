@@ -29,6 +29,20 @@ export class StoreError extends MeshError {}
 /** The rate gate refused a send (exit 1). */
 export class GateDeniedError extends MeshError {}
 
+/** The target's inbox holds as many unread messages as allowed: the send was refused, nothing written (exit 1). */
+export class InboxFullError extends MeshError {
+  constructor(
+    message: string,
+    /** The stream that is full. */
+    readonly stream: string,
+    /** Unread entries it holds. */
+    readonly unread: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** Waiting for a pong or a reply ran out of time (exit 1). */
 export class TimeoutError extends MeshError {}
 

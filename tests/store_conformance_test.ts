@@ -11,6 +11,7 @@ import { groupCases } from "./conformance/groups.ts";
 import { stringCases } from "./conformance/strings.ts";
 import { keyCases } from "./conformance/keys.ts";
 import { processCases } from "./conformance/processes.ts";
+import { keepUnreadCases } from "./conformance/keep_unread.ts";
 
 const cases: ConformanceCase[] = [
   ...streamCases,
@@ -19,6 +20,7 @@ const cases: ConformanceCase[] = [
   ...stringCases,
   ...keyCases,
   ...processCases,
+  ...keepUnreadCases,
 ];
 
 for (const engine of engines()) {

@@ -5,6 +5,7 @@
  * `send` and the monitor can no longer lose each other's entries.
  */
 import { agentFile, ensureHome } from "../paths.ts";
+import { MeshError } from "../errors.ts";
 
 /** One ledger line, with the original's field names. */
 export interface LedgerEntry {
@@ -107,6 +108,14 @@ export class Ledger {
     });
   }
 
+  /** Removes the entry `id` (a send that failed after its entry was added). */
+  async removeId(id: string): Promise<void> {
+    await this.update((entries) => {
+      const kept = entries.filter((e) => e.id !== id);
+      return { entries: kept, result: undefined, write: kept.length !== entries.length };
+    });
+  }
+
   /** True when the ledger file exists (cheap check before taking the lock). */
   exists(): boolean {
     try {
@@ -122,6 +131,20 @@ export class Ledger {
    * (unless `write` is false), atomically: temp file, then rename.
    */
   async update<T>(
+    fn: (entries: LedgerEntry[]) => { entries: LedgerEntry[]; result: T; write?: boolean },
+  ): Promise<T> {
+    try {
+      return await this.#update(fn);
+    } catch (err) {
+      if (err instanceof MeshError) throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      throw new MeshError(`Cannot update the pending ledger "${this.path}": ${why}`, {
+        cause: err,
+      });
+    }
+  }
+
+  async #update<T>(
     fn: (entries: LedgerEntry[]) => { entries: LedgerEntry[]; result: T; write?: boolean },
   ): Promise<T> {
     ensureHome(this.home);

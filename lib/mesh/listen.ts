@@ -169,11 +169,28 @@ async function handleGroup(
   await mesh.store.ack(mesh.keys.group, group, [entry.id]);
 }
 
-/** Appends a DIRECT message to `notify-<name>.log`, the file a harness can watch. */
+/** Notify logs this process already warned about: one warning each, not one per message. */
+const notifyWarned = new Set<string>();
+
+/**
+ * Appends a DIRECT message to `notify-<name>.log`, the file a harness can watch.
+ * A side log never blocks delivery: when it cannot be written, this warns once per
+ * process on stderr and returns, so that the message is still shown and acknowledged.
+ */
 export async function appendNotify(mesh: Mesh, name: string, message: Message): Promise<void> {
-  const path = agentFile(mesh.config.home, "notify", name);
-  ensureHome(dirname(path));
-  await Deno.writeTextFile(path, notifyLine(message), { append: true, mode: 0o600 });
+  let path = `notify-${name}.log`;
+  try {
+    path = agentFile(mesh.config.home, "notify", name);
+    ensureHome(dirname(path));
+    await Deno.writeTextFile(path, notifyLine(message), { append: true, mode: 0o600 });
+  } catch (err) {
+    if (notifyWarned.has(path)) return;
+    notifyWarned.add(path);
+    const why = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+    console.error(
+      `agent-mesh: cannot write the notify log "${path}", delivering without it: ${why}`,
+    );
+  }
 }
 
 /**

@@ -4,9 +4,9 @@
  * Presence and listening live beside it (presence.ts, listen.ts).
  */
 import type { Config } from "../config.ts";
-import { GateDeniedError, MeshError } from "../errors.ts";
+import { GateDeniedError, InboxFullError, MeshError } from "../errors.ts";
 import { checkName } from "../names.ts";
-import type { AppendOp, Store } from "../store/port.ts";
+import type { AppendOp, Fields, Store } from "../store/port.ts";
 import { GATE_WINDOW_S, gateVerdict, type Verdict } from "./gate.ts";
 import { Keys, newNonce, nowTs } from "./keys.ts";
 import { askOf, markDone, markWaiting } from "./asks.ts";
@@ -58,6 +58,39 @@ export class Mesh {
     return checkText(text, this.config.maxBytes, what);
   }
 
+  /**
+   * The append of `fields` to `to`'s inbox: entries `to` has not acknowledged are
+   * never trimmed, and a full inbox refuses the append (InboxFullError).
+   */
+  #inboxOp(to: string, fields: Fields): AppendOp {
+    return {
+      stream: this.keys.inbox(to),
+      fields,
+      maxLen: this.config.history,
+      keepUnread: { group: this.keys.consumerGroup(to), maxUnread: this.config.maxUnread },
+    };
+  }
+
+  /** An append to a shared stream (group, audit), capped by the history setting. */
+  #sharedOp(stream: string, fields: Fields): AppendOp {
+    return { stream, fields, maxLen: this.config.history };
+  }
+
+  /** Runs `fn`; a full inbox of `to` is reported in the user's words. */
+  async #toInbox<T>(to: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof InboxFullError) || err.stream !== this.keys.inbox(to)) throw err;
+      throw new InboxFullError(
+        `The inbox of "${to}" is full: ${err.unread} unread messages, the limit (AGENT_MESH_MAX_UNREAD=${this.config.maxUnread}); nothing was sent`,
+        err.stream,
+        err.unread,
+        { cause: err },
+      );
+    }
+  }
+
   /** The ledger of `sender`. */
   ledger(sender: string): Ledger {
     return new Ledger(this.config.home, checkName(sender));
@@ -78,18 +111,15 @@ export class Mesh {
       GATE_WINDOW_S,
       (count) => {
         const verdict = gateVerdict(count, gateLimit, gateEnforce);
-        const audit: AppendOp = {
-          stream: this.keys.audit,
-          fields: {
-            from,
-            to,
-            rate: String(count),
-            window: String(GATE_WINDOW_S),
-            verdict,
-            ts,
-            msg,
-          },
-        };
+        const audit = this.#sharedOp(this.keys.audit, {
+          from,
+          to,
+          rate: String(count),
+          window: String(GATE_WINDOW_S),
+          verdict,
+          ts,
+          msg,
+        });
         return verdict === "deny" ? [audit] : [audit, ...ops];
       },
     );
@@ -122,13 +152,15 @@ export class Mesh {
       ? { expect_reply: "1", deadline: String(now / 1000 + within) }
       : undefined;
     const fields = messageFields({ from, text, id, ts }, extra);
-    const ops: AppendOp[] = [{ stream: this.keys.inbox(to), fields }];
-    if (!o.private) ops.push({ stream: this.keys.group, fields: { ...fields, to } });
-    const verdict = await this.#gated(from, to, text, ops);
-    await recordSent(this, { id, from, to, kind: "direct", text, ts });
+    const ops: AppendOp[] = [this.#inboxOp(to, fields)];
+    if (!o.private) ops.push(this.#sharedOp(this.keys.group, { ...fields, to }));
+    // The ledger entry goes first and is taken back when the send fails: a home
+    // where it cannot be written fails the call before anything is delivered, so
+    // that a retry does not deliver twice.
+    const ledgerId = crypto.randomUUID();
     if (o.expectReply) {
       await this.ledger(from).add({
-        id: crypto.randomUUID(),
+        id: ledgerId,
         dir: "out",
         peer: to,
         msg_id: id,
@@ -139,7 +171,14 @@ export class Mesh {
         escalated: false,
       });
     }
-    return { ok: true, id, verdict };
+    try {
+      const verdict = await this.#toInbox(to, () => this.#gated(from, to, text, ops));
+      await recordSent(this, { id, from, to, kind: "direct", text, ts });
+      return { ok: true, id, verdict };
+    } catch (err) {
+      if (o.expectReply) await this.ledger(from).removeId(ledgerId).catch(() => {});
+      throw err;
+    }
   }
 
   /** Posts `text` on the group stream only, to every listening agent. */
@@ -148,7 +187,7 @@ export class Mesh {
     const text = this.checkText(o.text);
     const id = crypto.randomUUID();
     const fields = messageFields({ from, text, id, ts: nowTs() }, { to: "*" });
-    const verdict = await this.#gated(from, "*", text, [{ stream: this.keys.group, fields }]);
+    const verdict = await this.#gated(from, "*", text, [this.#sharedOp(this.keys.group, fields)]);
     await recordSent(this, { id, from, to: "*", kind: "group", text, ts: fields.ts });
     return { ok: true, id, verdict };
   }
@@ -163,12 +202,11 @@ export class Mesh {
     // The wait for the pong starts with the append, not a round trip after it: the
     // pong stream is read from its start, so a pong that comes first is still seen.
     // The append goes out first: it is what the listener waits for.
-    const appending = this.store.append(this.keys.inbox(to), {
-      from,
-      msg_type: "ping",
-      nonce,
-      ts: nowTs(),
-    });
+    const appending = this.#toInbox(
+      to,
+      () =>
+        this.store.appendMany([this.#inboxOp(to, { from, msg_type: "ping", nonce, ts: nowTs() })]),
+    );
     const noted = recordSent(this, { id: nonce, from, to, kind: "ping", text: "" });
     const cancel = new AbortController();
     const signal = o.signal ? AbortSignal.any([o.signal, cancel.signal]) : cancel.signal;
@@ -213,13 +251,10 @@ export class Mesh {
       reply_to: replyKey,
       until,
     });
-    await this.store.append(this.keys.inbox(to), {
-      from,
-      msg: text,
-      reply_to: replyKey,
-      ts: nowTs(),
-      id: nonce,
-    });
+    await this.#toInbox(to, () =>
+      this.store.appendMany([
+        this.#inboxOp(to, { from, msg: text, reply_to: replyKey, ts: nowTs(), id: nonce }),
+      ]));
     await recordSent(this, { id: nonce, from, to, kind: "request", text });
     try {
       const got = await this.store.read({ [replyKey]: "0" }, {
@@ -263,6 +298,8 @@ export class Mesh {
     const from = checkName(o.from, "sender name");
     const peer = checkName(o.peer, "peer name");
     const text = this.checkText(o.text);
+    // What is sent is "ACK: text": checked before the ledger is touched.
+    this.checkText(`ACK: ${text}`);
     const cleared = await this.ledger(from).removePeer(peer);
     const sent = await this.send({ from, to: peer, text: `ACK: ${text}`, private: true });
     return { ...sent, cleared };

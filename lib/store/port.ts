@@ -33,6 +33,14 @@ export interface AppendOp {
   maxLen?: number;
   /** When set, the stream expires this many seconds after the append. */
   ttlSec?: number;
+  /**
+   * Keeps the entries that consumer group `group` has not acknowledged (every entry
+   * while the group does not exist): they are never trimmed, and `maxLen` then
+   * counts only acknowledged entries. When the stream holds `maxUnread` unread
+   * entries already, the whole call is refused with an InboxFullError and nothing
+   * of it is written.
+   */
+  keepUnread?: { group: string; maxUnread: number };
 }
 
 /** Options of a blocking read. */

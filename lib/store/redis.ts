@@ -7,7 +7,7 @@
 // deno-lint-ignore no-import-prefix
 import { Redis, type RedisOptions } from "npm:ioredis@5.11.1";
 import { redactUrl } from "../config.ts";
-import { StoreError } from "../errors.ts";
+import { MeshError, StoreError } from "../errors.ts";
 import {
   type AppendOp,
   type BlockOptions,
@@ -18,10 +18,20 @@ import {
   type StreamEntry,
 } from "./port.ts";
 import { isReplyError, toStoreError, unreachableError } from "./redis_errors.ts";
+import {
+  APPEND_KEEPING_UNREAD_LUA,
+  appendKeepingUnreadArgs,
+  inboxFullFrom,
+} from "./redis_append.ts";
 import { backoff, BlockingPool, blockUntil, ended, hangUp } from "./redis_pool.ts";
 
 /** How long opening may take before Redis counts as unreachable. */
 const OPEN_TIMEOUT_MS = 2000;
+/**
+ * Longest wait for the answer to one non-blocking command. A frozen Redis (SIGSTOP,
+ * a stuck host) keeps its sockets open: without this, a call would wait forever.
+ */
+export const COMMAND_TIMEOUT_MS = 5000;
 /** Reconnects a queued command waits through (some 11 s of backoff) before it fails. */
 const MAX_RETRIES = 10;
 /** Slice of a plain blocking read: bounds how long a silently dead socket goes unnoticed. */
@@ -44,7 +54,10 @@ if n == 1 or redis.call('TTL', KEYS[1]) == -1 then
 end
 return n`;
 
-type WithIncrWindow = Redis & { meshIncrWindow(key: string, windowSec: number): Promise<number> };
+type WithIncrWindow = Redis & {
+  meshIncrWindow(key: string, windowSec: number): Promise<number>;
+  meshAppendKeepingUnread(...args: (string | number)[]): Promise<string[]>;
+};
 
 /** Opens the Redis at `url` (redis:// or rediss://), checking that it answers. */
 export async function openRedisStore(url: string): Promise<Store> {
@@ -58,6 +71,7 @@ export async function openRedisStore(url: string): Promise<Store> {
     // SETINFO costs a round trip and reads ioredis' package.json: not worth it.
     disableClientInfo: true,
     maxRetriesPerRequest: MAX_RETRIES,
+    commandTimeout: COMMAND_TIMEOUT_MS,
     // A socket already gone need not linger for ioredis' default 2 s on disconnect.
     disconnectTimeout: 100,
     // No retries while opening: an unreachable Redis is reported at once.
@@ -86,6 +100,8 @@ export async function openRedisStore(url: string): Promise<Store> {
   }
   opened = true;
   main.defineCommand("meshIncrWindow", { numberOfKeys: 1, lua: INCR_WINDOW_LUA });
+  // No numberOfKeys: each call passes its own count first.
+  main.defineCommand("meshAppendKeepingUnread", { lua: APPEND_KEEPING_UNREAD_LUA });
   return new RedisStore(main as WithIncrWindow, location, () => lastSeen);
 }
 
@@ -178,6 +194,7 @@ class RedisStore implements Store {
       if (this.#closed) {
         throw new StoreError(`The Redis store at ${this.location} is closed`, { cause: err });
       }
+      if (err instanceof MeshError) throw err; // a refusal (full inbox), reported as is
       throw toStoreError(this.location, what, err, this.#lastSeen());
     }
   }
@@ -198,6 +215,16 @@ class RedisStore implements Store {
 
   appendMany(ops: AppendOp[]): Promise<string[]> {
     if (!ops.length) return Promise.resolve([]);
+    if (ops.some((op) => op.keepUnread)) {
+      return this.#run(`XADD "${ops[0].stream}"`, async () => {
+        try {
+          const ids = await this.#main.meshAppendKeepingUnread(...appendKeepingUnreadArgs(ops));
+          return ids.map(String);
+        } catch (err) {
+          throw inboxFullFrom(err, ops) ?? err;
+        }
+      });
+    }
     return this.#run(`XADD "${ops[0].stream}"`, async () => {
       // MULTI: one round trip, and an inbox append never goes without its group copy.
       const tx = this.#main.multi();

@@ -11,8 +11,13 @@ import { isReplyError, isTransient } from "./redis_errors.ts";
 
 /** Longest pause between two reconnect attempts. */
 export const MAX_BACKOFF_MS = 2000;
-/** How long a blocked command may overrun its BLOCK time before its socket is presumed dead. */
-const WATCHDOG_GRACE_MS = 5000;
+/**
+ * How long a blocked command may overrun its BLOCK time before its connection is
+ * presumed dead (a half-open socket, or a frozen Redis) and hung up.
+ */
+const WATCHDOG_GRACE_MS = 2000;
+/** How long a new pooled connection may take to be ready (a frozen Redis accepts, then never answers). */
+const CONNECT_TIMEOUT_MS = 2000;
 /** How long a cancellation may wait for CLIENT UNBLOCK before dropping the connection. */
 const UNBLOCK_WAIT_MS = 300;
 
@@ -110,13 +115,18 @@ export class BlockingPool {
       if (!this.#closing.signal.aborted) unblocking ??= this.#unblock(slot, () => settled);
     };
     // A half-open socket (host gone, no RST) would block forever: hang up, the caller retries.
-    const watchdog = setTimeout(() => hangUp(slot.conn), ms + WATCHDOG_GRACE_MS);
+    let overdue = false;
+    const watchdog = setTimeout(() => {
+      overdue = true;
+      hangUp(slot.conn);
+    }, ms + WATCHDOG_GRACE_MS);
     signal.addEventListener("abort", onAbort, { once: true });
     if (signal.aborted) onAbort();
     try {
       return await fn(slot.conn);
     } catch (err) {
       if (signal.aborted) return null;
+      if (overdue) throw noAnswer(ms + WATCHDOG_GRACE_MS, err);
       throw err;
     } finally {
       settled = true;
@@ -168,6 +178,8 @@ export class BlockingPool {
     // command at once and is replaced, so the retry loop keeps control of the timing.
     const conn = this.#main.duplicate({
       lazyConnect: true,
+      // Blocking commands outlast any fixed timeout: the watchdog of use() bounds them.
+      commandTimeout: undefined,
       enableAutoPipelining: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -177,12 +189,17 @@ export class BlockingPool {
     this.#conns.add(conn);
     conn.once("end", () => this.#conns.delete(conn));
     try {
-      await conn.connect();
-      // A user without CLIENT rights gets no id: cancelling then hangs the connection up.
-      const id = await conn.client("ID").then(String, (err) => {
-        if (isReplyError(err)) return "";
-        throw err;
-      });
+      const ready = (async () => {
+        await conn.connect();
+        // A user without CLIENT rights gets no id: cancelling then hangs the connection up.
+        return await conn.client("ID").then(String, (err) => {
+          if (isReplyError(err)) return "";
+          throw err;
+        });
+      })();
+      ready.catch(() => {}); // when late, its failure after the hang-up is of no interest
+      const id = await raceTimeout(ready, CONNECT_TIMEOUT_MS);
+      if (id === null) throw noAnswer(CONNECT_TIMEOUT_MS);
       return { conn, id };
     } catch (err) {
       hangUp(conn);
@@ -208,6 +225,15 @@ export class BlockingPool {
   }
 }
 
+/** The error of a Redis that gave no answer within `ms`: the socket is open, nothing comes back. */
+function noAnswer(ms: number, cause?: unknown): Error {
+  return Object.assign(new Error(`no answer within ${ms} ms`, { cause }), { code: "ETIMEDOUT" });
+}
+
+function isNoAnswer(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "ETIMEDOUT";
+}
+
 /** Resolves with `p`'s value, or null after `ms`; the timer is always cleared. */
 function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -218,7 +244,9 @@ function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
 /**
  * Calls `attempt(ms)` in slices of at most `sliceMs` until it yields something,
  * `blockMs` have passed, or `signal` aborts (then null). Transport failures are
- * retried with backoff until the deadline: a Redis restart costs a pause, not an error.
+ * retried with backoff until the deadline: a Redis restart costs a pause, not an
+ * error. A Redis that accepts connections but never answers (frozen) is different:
+ * when the last attempt before the deadline got no answer, its error is thrown.
  */
 export async function blockUntil<T>(
   blockMs: number,
@@ -228,18 +256,24 @@ export async function blockUntil<T>(
 ): Promise<T | null> {
   const deadline = Date.now() + blockMs;
   let failures = 0;
+  let silent: unknown = undefined; // the last attempt's error when Redis did not answer
   while (!signal.aborted) {
     const left = deadline - Date.now();
-    if (left <= 0) return null;
+    if (left <= 0) {
+      if (silent !== undefined) throw silent;
+      return null;
+    }
     try {
       const got = await attempt(Math.max(1, Math.ceil(Math.min(left, sliceMs))));
       failures = 0;
+      silent = undefined;
       if (got !== null) return got;
     } catch (err) {
       if (signal.aborted) return null;
       if (!isTransient(err)) throw err;
+      silent = isNoAnswer(err) ? err : undefined;
       failures++;
-      await sleep(Math.min(backoff(failures), deadline - Date.now()), signal);
+      await sleep(Math.max(0, Math.min(backoff(failures), deadline - Date.now())), signal);
     }
   }
   return null;

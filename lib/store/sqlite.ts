@@ -365,6 +365,10 @@ function checkOp(op: AppendOp): number {
     throw new StoreError(`Invalid stream cap "${op.maxLen}": expected a whole number >= 0`);
   }
   if (op.ttlSec !== undefined) checkSeconds(op.ttlSec);
+  const most = op.keepUnread?.maxUnread;
+  if (most !== undefined && !(Number.isSafeInteger(most) && most >= 1)) {
+    throw new StoreError(`Invalid unread cap "${most}": expected a whole number >= 1`);
+  }
   if (!op.fields || Object.keys(op.fields).length === 0) {
     throw new StoreError(`Cannot append an entry without fields to stream "${op.stream}"`);
   }

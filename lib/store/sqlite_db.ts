@@ -5,7 +5,7 @@
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
-import { StoreError } from "../errors.ts";
+import { MeshError, StoreError } from "../errors.ts";
 import { applySchema } from "./sqlite_schema.ts";
 
 /** How long SQLite itself waits for another process's lock, in ms. */
@@ -42,10 +42,24 @@ function prepareFile(path: string): void {
   }
 }
 
+/** What identifies a file on its file system: deleting and recreating it changes it. */
+interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+function identityOf(path: string): FileIdentity | null {
+  if (path === ":memory:" || path === "") return null;
+  const { dev, ino } = Deno.statSync(path);
+  // Where the OS gives no inode number (Windows), the check is off.
+  return ino === null ? null : { dev, ino };
+}
+
 /** One open SQLite file. */
 export class SqliteDb {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  #identity: FileIdentity | null = null;
   #closed = false;
 
   private constructor(readonly path: string, db: DatabaseSync) {
@@ -65,6 +79,7 @@ export class SqliteDb {
     }
     const store = new SqliteDb(path, db);
     try {
+      store.#identity = identityOf(path);
       db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       // WAL: readers never block the writer, and commits need no fsync of the
       // main file. Where WAL is impossible (some network file systems) SQLite
@@ -117,6 +132,7 @@ export class SqliteDb {
    */
   async tx<T>(mode: "read" | "write", fn: () => T): Promise<T> {
     try {
+      this.checkFile();
       return await this.#transaction(mode, fn);
     } catch (err) {
       throw this.wrap(err);
@@ -137,9 +153,35 @@ export class SqliteDb {
     });
   }
 
+  /**
+   * Throws a StoreError when the file at `path` is no longer the one opened (deleted,
+   * or replaced by another): this process would otherwise write where no one reads,
+   * and wait where no one writes. One stat call.
+   */
+  checkFile(): void {
+    const opened = this.#identity;
+    if (!opened || this.#closed) return;
+    let now: FileIdentity | null;
+    try {
+      now = identityOf(this.path);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) return; // unreadable now: SQLite will say
+      throw new StoreError(
+        `The embedded store "${this.path}" was deleted while in use: start this command again`,
+      );
+    }
+    if (now && (now.dev !== opened.dev || now.ino !== opened.ino)) {
+      throw new StoreError(
+        `The embedded store "${this.path}" was replaced by another file while in use: start this command again`,
+      );
+    }
+  }
+
   /** Changes whenever another connection commits (`PRAGMA data_version`). */
   dataVersion(): number {
     this.#assertOpen();
+    // Checked here too: the waker's safety check then wakes blocked reads, which fail.
+    this.checkFile();
     return Number(this.get<{ data_version: number }>("PRAGMA data_version")?.data_version);
   }
 
@@ -152,8 +194,9 @@ export class SqliteDb {
   }
 
   /** The StoreError to raise for `err`. */
-  wrap(err: unknown): StoreError {
-    if (err instanceof StoreError) return err;
+  wrap(err: unknown): MeshError {
+    // A refusal raised inside a transaction (a full inbox) is reported as is.
+    if (err instanceof MeshError) return err;
     if (isBusy(err)) {
       return new StoreError(
         `The embedded store "${this.path}" stayed locked by another process`,

@@ -3,7 +3,7 @@
  * transaction its caller opened (see `SqliteDb.tx`), and takes `now` from it so
  * that one transaction sees one time.
  */
-import { StoreError } from "../errors.ts";
+import { InboxFullError, StoreError } from "../errors.ts";
 import type { AppendOp, Fields, StreamEntry } from "./port.ts";
 import type { SqliteDb } from "./sqlite_db.ts";
 import type { StreamPos } from "./stream_id.ts";
@@ -76,6 +76,20 @@ export function ensureStream(db: SqliteDb, name: string, now: number): KeyRow {
 /** Appends one entry and trims the stream; returns the entry's id. */
 export function appendEntry(db: SqliteDb, op: AppendOp, maxLen: number, now: number): string {
   const key = ensureStream(db, op.stream, now);
+  const keep = op.keepUnread;
+  // Unread entries are at most all of them: below the cap, nothing to count.
+  if (keep && key.len >= keep.maxUnread) {
+    const bound = readBound(db, op.stream, keep.group);
+    const unread = key.len - (bound ? countRead(db, op.stream, bound) : 0);
+    if (unread >= keep.maxUnread) {
+      // Thrown inside the caller's transaction: it rolls back, so nothing of the call is written.
+      throw new InboxFullError(
+        `The stream ${JSON.stringify(op.stream)} holds ${unread} unread entries, its limit`,
+        op.stream,
+        unread,
+      );
+    }
+  }
   // Ids grow within a stream even when the clock steps back, as on Redis.
   const ms = Math.max(now, key.last_ms);
   const { lastInsertRowid: seq } = db.run(
@@ -86,7 +100,14 @@ export function appendEntry(db: SqliteDb, op: AppendOp, maxLen: number, now: num
   );
   let len = key.len + 1;
   // Trim only once the stream is ~10% over its cap, so most appends delete nothing.
-  if (len > maxLen + Math.ceil(maxLen / 10)) len -= trimOldest(db, op.stream, len - maxLen);
+  const slack = Math.ceil(maxLen / 10);
+  if (len > maxLen + slack) {
+    if (!keep) len -= trimOldest(db, op.stream, len - maxLen);
+    // With unread entries kept, the length stays over the cap for as long as they
+    // wait, and finding what to trim scans up to maxLen entries: look every `slack`
+    // appends only. Read entries then stay within about maxLen + 2 * slack.
+    else if (len % slack === 0) len -= trimRead(db, op.stream, keep.group, maxLen);
+  }
   const expires = op.ttlSec === undefined ? key.expires_ms : now + Math.round(op.ttlSec * 1000);
   db.run(
     "UPDATE keyspace SET len = ?, last_ms = ?, last_seq = ?, expires_ms = ? WHERE name = ?",
@@ -121,6 +142,70 @@ function trimOldest(db: SqliteDb, stream: string, count: number): number {
     cutoff.id,
   );
   // Within a stream, rowids grow with positions, so this drops exactly the trimmed ones.
+  db.run("DELETE FROM pending WHERE stream = ? AND id <= ?", stream, cutoff.id);
+  return changes;
+}
+
+/** Where `group`'s acknowledged entries end on `stream`; null when the group does not exist. */
+interface ReadBound {
+  pos: StreamPos;
+  /** True when the entry at `pos` is itself read (no pending entry: read up to the group's position). */
+  inclusive: boolean;
+}
+
+function readBound(db: SqliteDb, stream: string, group: string): ReadBound | null {
+  const last = db.get<{ ms: number; seq: number }>(
+    "SELECT last_ms AS ms, last_seq AS seq FROM consumer_groups WHERE stream = ? AND grp = ?",
+    stream,
+    group,
+  );
+  if (!last) return null;
+  // The oldest entry taken but not acknowledged; within a stream rowids grow with positions.
+  const pending = db.get<{ ms: number; seq: number }>(
+    `SELECT e.ms AS ms, e.id AS seq FROM pending p JOIN entries e ON e.id = p.id
+     WHERE p.stream = ? AND p.grp = ? ORDER BY p.id LIMIT 1`,
+    stream,
+    group,
+  );
+  return pending ? { pos: pending, inclusive: false } : { pos: last, inclusive: true };
+}
+
+function readCondition(bound: ReadBound): string {
+  return bound.inclusive ? "(ms, id) <= (?, ?)" : "(ms, id) < (?, ?)";
+}
+
+/** Entries of `stream` the group has acknowledged (before its bound). */
+function countRead(db: SqliteDb, stream: string, bound: ReadBound): number {
+  return db.get<{ n: number }>(
+    `SELECT count(*) AS n FROM entries WHERE stream = ? AND ${readCondition(bound)}`,
+    stream,
+    bound.pos.ms,
+    bound.pos.seq,
+  )?.n ?? 0;
+}
+
+/**
+ * Deletes the acknowledged entries of `stream` beyond the newest `keep` of them;
+ * unread ones stay whatever their number. Returns how many went.
+ */
+function trimRead(db: SqliteDb, stream: string, group: string, keep: number): number {
+  const bound = readBound(db, stream, group);
+  if (!bound) return 0;
+  const cutoff = db.get<{ ms: number; id: number }>(
+    `SELECT ms, id FROM entries WHERE stream = ? AND ${readCondition(bound)}
+     ORDER BY ms DESC, id DESC LIMIT 1 OFFSET ?`,
+    stream,
+    bound.pos.ms,
+    bound.pos.seq,
+    keep,
+  );
+  if (!cutoff) return 0;
+  const { changes } = db.run(
+    "DELETE FROM entries WHERE stream = ? AND (ms, id) <= (?, ?)",
+    stream,
+    cutoff.ms,
+    cutoff.id,
+  );
   db.run("DELETE FROM pending WHERE stream = ? AND id <= ?", stream, cutoff.id);
   return changes;
 }

@@ -13,6 +13,28 @@ export interface RedisServer extends AsyncDisposable {
   stop(hard?: boolean): Promise<void>;
   /** Starts it again on the same port and dir (after `stop`). */
   restart(): Promise<void>;
+  /** The redis-server process id (asked of the server itself: its parent is `timeout`). */
+  pid(): Promise<number>;
+}
+
+/** Asks the Redis on `port` for its process id (INFO server), over a raw connection. */
+async function serverPid(port: number): Promise<number> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode("INFO server\r\n"));
+    const decoder = new TextDecoder();
+    const buf = new Uint8Array(64 * 1024);
+    let text = "";
+    for (;;) {
+      const m = /process_id:(\d+)/.exec(text);
+      if (m) return Number(m[1]);
+      const n = await conn.read(buf);
+      if (n === null) throw new Error(`redis-server on port ${port} did not tell its pid`);
+      text += decoder.decode(buf.subarray(0, n));
+    }
+  } finally {
+    conn.close();
+  }
 }
 
 let warned = false;
@@ -123,6 +145,7 @@ export async function startRedis(maxSeconds = 900): Promise<RedisServer> {
     dir,
     stop,
     restart: spawn,
+    pid: () => serverPid(port),
     async [Symbol.asyncDispose]() {
       await stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
