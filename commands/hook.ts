@@ -40,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
           event,
           input,
           signal: interrupt.signal,
+          entrypoint: Deno.env.get("CLAUDE_CODE_ENTRYPOINT"),
           writeOut: (text) => writeAll(Deno.stdout, text),
           writeErr: (text) => writeAll(Deno.stderr, text),
         })

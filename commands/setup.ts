@@ -84,7 +84,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (scope === "project" && http === undefined) {
     console.log(
-      "Claude Code asks once whether to trust this folder and use its .mcp.json servers: accept both.",
+      "Its agent-mesh server is approved for this folder (in ~/.claude.json); Claude Code asks " +
+        "once whether you trust the folder itself.",
     );
   }
   if (http !== undefined) {

@@ -26,7 +26,7 @@ function startHook(
 ) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, "hook", event, "--as", "alice"],
-    env: { NO_COLOR: "1", ...mesh.env, ...extraEnv },
+    env: { NO_COLOR: "1", CLAUDE_CODE_ENTRYPOINT: "cli", ...mesh.env, ...extraEnv },
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -304,4 +304,13 @@ Deno.test("a hook marks seen the messages found in the session's transcript, rea
   const status = JSON.parse((await mesh.cli("status", sent.id, "--json")).stdout);
   assert.equal(status.state, "seen");
   assert.deepEqual([status.marks.seen.reader, status.marks.seen.session], ["hook", "s1"]);
+});
+
+Deno.test("hook Stop under claude -p (CLAUDE_CODE_ENTRYPOINT=sdk-cli) does not wait", async () => {
+  await using mesh = await openMesh(embedded);
+  const r = await startHook(mesh, "Stop", { session_id: "s1" }, {
+    CLAUDE_CODE_ENTRYPOINT: "sdk-cli",
+  }).done();
+  assert.deepEqual([r.code, r.stderr], [0, ""]);
+  assert.equal(await waiterFile(mesh)(), "", "no waiter was armed");
 });

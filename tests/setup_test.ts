@@ -162,11 +162,17 @@ Deno.test("setup claude-code", async (t) => {
       assert.equal(groups.length, 1, event);
       const [hook] = groups[0].hooks;
       assert.ok(hook.command.includes(` hook ${event} --as alice`), hook.command);
-      assert.ok(hook.command.startsWith(Deno.execPath()), "runs this very program");
+      assert.ok(hook.command.startsWith(`exec ${Deno.execPath()}`), "runs this very program");
       assert.equal(hook.async === true && hook.asyncRewake === true, event === "Stop", event);
     }
     assert.match(hooks.SessionStart[0].hooks[0].command, / --role 'reviews code'$/);
-    assert.deepEqual([...(await snapshot(box.home)).keys()], [], "home untouched");
+    // The one thing written in the user's home: this folder's approval of the server.
+    assert.deepEqual([...(await snapshot(box.home)).keys()], [`${box.home}:.claude.json`]);
+    const claudeJson = await readJson(join(box.home, ".claude.json"));
+    const projects = claudeJson.projects as Record<string, { enabledMcpjsonServers: string[] }>;
+    assert.deepEqual(projects[await Deno.realPath(box.project)].enabledMcpjsonServers, [
+      "agent-mesh",
+    ]);
     assert.equal(await exists(`${mcp}.bak`), false);
   });
 

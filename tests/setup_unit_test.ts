@@ -365,6 +365,6 @@ Deno.test("hookCommand() quotes for the shell and keeps Deno quiet", () => {
   );
   assert.equal(
     c,
-    "AGENT_MESH_DB='/x y/m.db' /usr/bin/deno run -q -A '/a b/main.ts' hook SessionStart --as alice --role 'it'\\''s me'",
+    "AGENT_MESH_DB='/x y/m.db' exec /usr/bin/deno run -q -A '/a b/main.ts' hook SessionStart --as alice --role 'it'\\''s me'",
   );
 });

@@ -39,6 +39,8 @@ export interface HookRun {
   signal: AbortSignal;
   /** Writes on stdout (inject events) and resolves once written. */
   writeOut(text: string): Promise<void>;
+  /** Claude Code's `CLAUDE_CODE_ENTRYPOINT` (`cli` interactive, `sdk-cli` for `claude -p`). */
+  entrypoint?: string;
   /** Writes on stderr (the Stop waiter's wake-up) and resolves once written. */
   writeErr(text: string): Promise<void>;
 }
@@ -123,6 +125,9 @@ export async function runHook(run: HookRun): Promise<HookResult> {
     }
     case "Stop": {
       if (!input.sessionId) return { code: 0 }; // no session to wake
+      // `claude -p` ends after its turn (and waits up to 30 s for background hooks
+      // before it does): there is no idle session to wake.
+      if (run.entrypoint === "sdk-cli") return { code: 0 };
       await noteSeen(mesh, name, input);
       const path = await waiterFile(mesh.config.home, name, input.sessionId);
       const outcome = await waitForMessage(mesh, name, {

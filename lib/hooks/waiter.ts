@@ -14,12 +14,11 @@
 import { join } from "node:path";
 import { checkName } from "../names.ts";
 import { ensureHome } from "../paths.ts";
-import { appendNotify, chaseOverdue, nextDirect } from "../mesh/listen.ts";
+import { appendNotify, chaseOverdue } from "../mesh/listen.ts";
 import type { Mesh } from "../mesh/mesh.ts";
 import { renew } from "../mesh/presence.ts";
 import type { Reader } from "../mesh/states.ts";
 import { CONTEXT_BUDGET, gatherMessages } from "./context.ts";
-import { frameMessage } from "./frame.ts";
 
 /** How often a waiter checks that it is still wanted and its Claude Code still runs. */
 export const CHECK_MS = 1000;
@@ -98,6 +97,8 @@ export async function waitForMessage(
   const timer = setInterval(check, CHECK_MS);
   o.signal.addEventListener("abort", check, { once: true });
   let renewedAt = 0;
+  const inbox = mesh.keys.inbox(name);
+  let cursor = "0";
   try {
     while (check()) {
       if (Date.now() - renewedAt >= RENEW_MS) {
@@ -105,27 +106,29 @@ export async function waitForMessage(
         await renew(mesh, name, true).catch(() => {});
         await chaseOverdue(mesh, name).catch(() => []);
       }
-      const first = await nextDirect(mesh, name, {
-        timeoutMs: RENEW_MS,
-        signal: stop.signal,
-        reader: o.reader,
-      });
-      if (!first) continue;
-      // Taken: show it only if this waiter is still the one, and Claude Code still runs.
-      if (!check()) return { kind: why! };
-      const lines = [frameMessage(first.message, { isReplyKey: (k) => mesh.keys.isReplyKey(k) })];
-      const more = await gatherMessages(mesh, name, lines, o.reader, CONTEXT_BUDGET);
-      const all = [first, ...more];
-      const head = `[agent-mesh] ${all.length} new message${
-        all.length === 1 ? "" : "s"
-      } for ${name}:`;
-      if (!check()) return { kind: why! };
-      await o.write([head, ...lines].join("\n") + "\n");
-      for (const d of all) {
-        await appendNotify(mesh, name, d.message).catch(() => {});
-        await d.ack();
+      // Taken only while this waiter is the one and its Claude Code runs: it looks
+      // without taking, and takes (what fits the context) just after that check.
+      const lines: string[] = [];
+      const taken = await gatherMessages(mesh, name, lines, o.reader, CONTEXT_BUDGET);
+      if (taken.length > 0) {
+        if (!check()) return { kind: why! }; // unacknowledged: given out again after the lease
+        const n = taken.length;
+        const head = `[agent-mesh] ${n} new message${n === 1 ? "" : "s"} for ${name}:`;
+        await o.write([head, ...lines].join("\n") + "\n");
+        for (const d of taken) {
+          await appendNotify(mesh, name, d.message).catch(() => {});
+          await d.ack();
+        }
+        return { kind: "woken", text: lines.join("\n") };
       }
-      return { kind: "woken", text: lines.join("\n") };
+      // Nothing to take: wait for the inbox to change (a new entry), or for a lease
+      // of a message another reader took and never acknowledged to run out.
+      if (cursor === "0") cursor = (await mesh.store.revRange(inbox, 1))[0]?.id ?? "0";
+      const got = await mesh.store.read({ [inbox]: cursor }, {
+        blockMs: Math.min(RENEW_MS, mesh.config.leaseMs),
+        signal: stop.signal,
+      });
+      cursor = got[0]?.entries.at(-1)?.id ?? cursor;
     }
     return { kind: why ?? "interrupted" };
   } finally {

@@ -12,6 +12,9 @@ import {
   ENGINE_ENV,
   httpUrl,
   type McpEntry,
+  parseConfig,
+  SERVER_NAME,
+  setJsonPath,
   setServerEntry,
   stdioEntry,
 } from "./mcp_json.ts";
@@ -112,9 +115,51 @@ export async function planClaudeCode(o: ClaudeCodeSetup): Promise<FileChange[]> 
   }
   const mdBefore = await readIfExists(paths.md);
   const mdAfter = setSection(mdBefore, agentMeshSection(o.name, o.role));
-  return [
+  const changes = [
     { path: paths.mcp, before: mcpBefore, after: mcpAfter },
     { path: paths.settings, before: settingsBefore, after: settingsAfter },
     { path: paths.md, before: mdBefore, after: mdAfter },
   ];
+  if (o.scope === "project") changes.push(await approval(o));
+  return changes;
+}
+
+/**
+ * A project's `.mcp.json` servers wait for the user's approval; measured (Claude
+ * Code 2.1.197): neither a trusted folder nor `enableAllProjectMcpServers` in the
+ * project's settings approves them. The approval Claude Code itself records when
+ * the user picks "Use this MCP server" is `projects[<folder>].enabledMcpjsonServers`
+ * in `~/.claude.json`: setup records the same for agent-mesh's server, this folder
+ * only. (Trusting the folder stays the user's decision, asked once by Claude Code.)
+ */
+async function approval(o: ClaudeCodeSetup): Promise<FileChange> {
+  const path = join(o.home(), ".claude.json");
+  const before = await readIfExists(path);
+  let folder = o.cwd;
+  try {
+    folder = Deno.realPathSync(o.cwd); // Claude Code keys projects by the resolved folder
+  } catch { /* keep it as given */ }
+  let current: unknown;
+  try {
+    current = before?.trim() ? parseConfig(before) : {};
+  } catch (err) {
+    if (!(err instanceof BadConfigFile)) throw err;
+    throw new MeshError(`Cannot update ${path}: ${err.message}; fix or move it first`);
+  }
+  const project = (current as { projects?: Record<string, { enabledMcpjsonServers?: unknown }> })
+    .projects?.[folder];
+  const enabled = Array.isArray(project?.enabledMcpjsonServers)
+    ? project.enabledMcpjsonServers
+    : [];
+  if (enabled.includes(SERVER_NAME)) return { path, before, after: before ?? "" };
+  try {
+    const after = setJsonPath(before, ["projects", folder, "enabledMcpjsonServers"], [
+      ...enabled,
+      SERVER_NAME,
+    ]);
+    return { path, before, after };
+  } catch (err) {
+    if (!(err instanceof BadConfigFile)) throw err;
+    throw new MeshError(`Cannot update ${path}: ${err.message}; fix or move it first`);
+  }
 }

@@ -49,8 +49,11 @@ export function hookCommand(
 ): string {
   // `deno run -q`: a first run's download lines must not reach the model (Stop's stderr does).
   const args = self.args[0] === "run" ? ["run", "-q", ...self.args.slice(1)] : self.args;
+  // `exec`: the hook process replaces the shell Claude Code runs it with, so that
+  // its parent is Claude Code itself (the Stop waiter ends when that parent goes).
   const words = [
     ...Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`),
+    "exec",
     ...[self.command, ...args, "hook", event, "--as", name].map(shellQuote),
     ...(role && event === "SessionStart" ? ["--role", shellQuote(role)] : []),
   ];
