@@ -7,14 +7,15 @@
  *
  * --quick runs each figure briefly (for the test that keeps this harness alive);
  * --out writes the results elsewhere than bench/results.json; --only runs some
- * groups: cli, ping, send, parallel, broadcast, who, monitor, serve (the Redis
- * floor always runs).
+ * groups: cli, ping, send, parallel, broadcast, who, monitor, serve, claude (the
+ * Redis floor always runs; claude only where the Claude Code client is installed).
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRedis } from "../tests/harness/redis_server.ts";
 import { broadcastFigure } from "./broadcast.ts";
+import { claudeFigures } from "./claude.ts";
 import { cliFigures } from "./cli.ts";
 import { redisFloor, redisPingPongFloor } from "./floors.ts";
 import { monitorFigures, serveFigures } from "./idle.ts";
@@ -35,6 +36,7 @@ const GROUPS: [string, (ctx: BenchContext) => Promise<Result[]>][] = [
   ["who", (ctx) => eachMany(ctx, whoFigures)],
   ["monitor", monitorFigures],
   ["serve", (ctx) => eachMany(ctx, serveFigures)],
+  ["claude", claudeFigures],
 ];
 
 async function each(

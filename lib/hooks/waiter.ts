@@ -111,7 +111,11 @@ export async function waitForMessage(
       const lines: string[] = [];
       const taken = await gatherMessages(mesh, name, lines, o.reader, CONTEXT_BUDGET);
       if (taken.length > 0) {
-        if (!check()) return { kind: why! }; // unacknowledged: given out again after the lease
+        // A newer waiter of the same live session may have started meanwhile: this one
+        // still shows what it took (the session is the same). Only a gone Claude Code,
+        // or an interrupt, leaves it unacknowledged, given out again after the lease.
+        check();
+        if (why === "orphaned" || why === "interrupted") return { kind: why };
         const n = taken.length;
         const head = `[agent-mesh] ${n} new message${n === 1 ? "" : "s"} for ${name}:`;
         await o.write([head, ...lines].join("\n") + "\n");
