@@ -27,6 +27,10 @@ export interface Config {
   maxUnread: number;
   /** Read entries kept per stream, and the length of the shared group stream. */
   history: number;
+  /** Who hears about `--expect-reply` messages that never got a reply. */
+  escalateTo: string;
+  /** Seconds between re-pings of an overdue `--expect-reply` message, by try; its length is the tries. */
+  repingS: number[];
 }
 
 type Env = (name: string) => string | undefined;
@@ -168,6 +172,36 @@ function prefix(env: Env): string {
   return raw;
 }
 
+function escalateTo(env: Env): string {
+  const raw = env("AGENT_MESH_ESCALATE_TO");
+  if (raw === undefined || raw.trim() === "") return "watchdog";
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw.trim())) {
+    throw new ConfigError(
+      `Invalid AGENT_MESH_ESCALATE_TO "${raw}": expected an agent name (letters, digits, "_" and "-")`,
+    );
+  }
+  return raw.trim();
+}
+
+/** The default re-ping backoff, in seconds (the original's). */
+export const DEFAULT_REPING_S = [30, 60, 120, 240];
+
+function repingS(env: Env): number[] {
+  const raw = env("AGENT_MESH_REPING_S");
+  if (raw === undefined || raw.trim() === "") return DEFAULT_REPING_S;
+  const parts = raw.split(",").map((p) => p.trim());
+  const values = parts.map(Number);
+  if (
+    parts.length > 10 || parts.some((p) => !/^\d+$/.test(p)) ||
+    values.some((v) => v < 1 || v > 86_400)
+  ) {
+    throw new ConfigError(
+      `Invalid AGENT_MESH_REPING_S "${raw}": expected 1 to 10 whole numbers of seconds from 1 to 86400, comma-separated (as 30,60,120,240)`,
+    );
+  }
+  return values;
+}
+
 /** Reads and validates the configuration. `env` is injectable for tests. */
 export function loadConfig(env: Env = denoEnv): Config {
   const home = env("AGENT_MESH_HOME") || join(userHome(env), ".cache", "agent-mesh");
@@ -182,6 +216,8 @@ export function loadConfig(env: Env = denoEnv): Config {
     leaseMs: Math.round(numeric(env, NUMERIC_SETTINGS.leaseS) * 1000),
     maxUnread: numeric(env, NUMERIC_SETTINGS.maxUnread),
     history: numeric(env, NUMERIC_SETTINGS.history),
+    escalateTo: escalateTo(env),
+    repingS: repingS(env),
   };
 }
 

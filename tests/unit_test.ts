@@ -19,7 +19,7 @@ Deno.test("gateVerdict() allows up to the limit, then observes or denies", () =>
 });
 
 Deno.test("backoffSeconds() follows 30/60/120/240 and stays at 240", () => {
-  assert.deepEqual([0, 1, 2, 3, 4, 9].map(backoffSeconds), [30, 60, 120, 240, 240, 240]);
+  assert.deepEqual([0, 1, 2, 3, 4, 9].map((t) => backoffSeconds(t)), [30, 60, 120, 240, 240, 240]);
 });
 
 function entry(over: Partial<LedgerEntry> = {}): LedgerEntry {

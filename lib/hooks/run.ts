@@ -13,7 +13,6 @@
  * A message taken here is acknowledged only after the hook's output was written.
  */
 import { appendNotify, chaseOverdue, type Delivery } from "../mesh/listen.ts";
-import { ESCALATION_TARGET } from "../mesh/ledger.ts";
 import type { Mesh } from "../mesh/mesh.ts";
 import { deregister, register, renew } from "../mesh/presence.ts";
 import { gatherMessages, gatherObligations } from "./context.ts";
@@ -55,14 +54,14 @@ function intro(name: string): string {
 /** The re-pings and escalations just sent for `name`, as lines for the model. */
 async function chaseLines(mesh: Mesh, name: string): Promise<string[]> {
   const actions = await chaseOverdue(mesh, name).catch(() => []);
-  return actions.map(({ kind, entry }) =>
+  return actions.map(({ kind, entry, to, unheard }) =>
     kind === "reping"
       ? `[agent-mesh] no reply yet from ${
         inlineName(entry.peer)
       }: re-pinged it (try ${entry.tries}) about:\n${quoteText(entry.note)}`
-      : `[agent-mesh] still no reply from ${
-        inlineName(entry.peer)
-      }: escalated to ${ESCALATION_TARGET} about:\n${quoteText(entry.note)}`
+      : `[agent-mesh] still no reply from ${inlineName(entry.peer)}: escalated to ${to}${
+        unheard ? ` (no agent ${to} is on the mesh: nobody may read it)` : ""
+      } about:\n${quoteText(entry.note)}`
   );
 }
 

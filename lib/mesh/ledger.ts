@@ -20,38 +20,44 @@ export interface LedgerEntry {
   escalated: boolean;
 }
 
-/** Seconds between re-pings by number of tries so far, capped at the last. */
+/** Seconds between re-pings by number of tries so far (the default of AGENT_MESH_REPING_S). */
 export const BACKOFF_S = [30, 60, 120, 240] as const;
-/** Re-pings before the entry is escalated. */
-export const MAX_TRIES = 4;
-/** Who hears about replies that never came. */
-export const ESCALATION_TARGET = "watchdog";
 
 /** What housekeeping must do for one overdue entry. */
 export interface OverdueAction {
   kind: "reping" | "escalate";
   entry: LedgerEntry;
+  /** Who was messaged (set once sent): the peer, or the escalation target. */
+  to?: string;
+  /** For an escalation: true when the target is neither registered nor has an inbox. */
+  unheard?: boolean;
 }
 
-/** The backoff after `tries` re-pings. */
-export function backoffSeconds(tries: number): number {
-  return BACKOFF_S[Math.min(Math.max(tries, 0), BACKOFF_S.length - 1)];
+/** The backoff after `tries` re-pings, capped at the last of `backoff`. */
+export function backoffSeconds(tries: number, backoff: readonly number[] = BACKOFF_S): number {
+  return backoff[Math.min(Math.max(tries, 0), backoff.length - 1)];
 }
 
 /**
  * Pure: the actions due at `now` (Unix seconds) and the entries as they are after
  * them. An entry past its deadline is re-pinged and its next deadline pushed back
- * by the backoff; after MAX_TRIES re-pings it is escalated once, then left alone.
+ * by the backoff; after as many re-pings as `backoff` has steps it is escalated
+ * once, then left alone.
  */
 export function planOverdue(
   entries: LedgerEntry[],
   now: number,
+  backoff: readonly number[] = BACKOFF_S,
 ): { actions: OverdueAction[]; entries: LedgerEntry[] } {
   const actions: OverdueAction[] = [];
   const next = entries.map((e) => {
     if (e.escalated || now < e.deadline_ts) return e;
-    if (e.tries < MAX_TRIES) {
-      const updated = { ...e, tries: e.tries + 1, deadline_ts: now + backoffSeconds(e.tries) };
+    if (e.tries < backoff.length) {
+      const updated = {
+        ...e,
+        tries: e.tries + 1,
+        deadline_ts: now + backoffSeconds(e.tries, backoff),
+      };
       actions.push({ kind: "reping", entry: updated });
       return updated;
     }

@@ -8,10 +8,10 @@ import { faultPoint } from "../fault.ts";
 import { checkName } from "../names.ts";
 import { agentFile, ensureHome } from "../paths.ts";
 import type { StreamEntry } from "../store/port.ts";
-import { ESCALATION_TARGET, type OverdueAction, planOverdue } from "./ledger.ts";
+import { type OverdueAction, planOverdue } from "./ledger.ts";
 import { type Message, notifyLine, parseEntry } from "./message.ts";
 import { type Mesh, RENDEZVOUS_TTL_S, type WaitOptions } from "./mesh.ts";
-import { renew } from "./presence.ts";
+import { renew, who } from "./presence.ts";
 import { markState, type Reader } from "./states.ts";
 
 /** A DIRECT message taken from an inbox, not yet acknowledged. */
@@ -206,19 +206,29 @@ export async function housekeeping(
   return await chaseOverdue(mesh, name);
 }
 
-/** Re-pings the overdue entries of `name`'s ledger and escalates hopeless ones. */
+/**
+ * Re-pings the overdue entries of `name`'s ledger (backoff: AGENT_MESH_REPING_S)
+ * and escalates hopeless ones to AGENT_MESH_ESCALATE_TO; returns what it did,
+ * each with its recipient, and for an escalation whether anyone is there to hear it.
+ */
 export async function chaseOverdue(mesh: Mesh, name: string): Promise<OverdueAction[]> {
   const ledger = mesh.ledger(name);
   if (!ledger.exists()) return [];
   const actions = await ledger.update((entries) => {
-    const plan = planOverdue(entries, Date.now() / 1000);
+    const plan = planOverdue(entries, Date.now() / 1000, mesh.config.repingS);
     return { entries: plan.entries, result: plan.actions, write: plan.actions.length > 0 };
   });
-  for (const { kind, entry } of actions) {
+  for (const action of actions) {
+    const { kind, entry } = action;
     const msg = kind === "reping" ? { to: entry.peer, text: `[re-ping] ${entry.note}` } : {
-      to: ESCALATION_TARGET,
+      to: mesh.config.escalateTo,
       text: `[escalate] no reply from ${entry.peer} for: ${entry.note}`,
     };
+    action.to = msg.to;
+    if (kind === "escalate") {
+      const known = await who(mesh, true).catch(() => []);
+      action.unheard = !known.some((a) => a.agent === msg.to);
+    }
     try {
       await mesh.send({ from: name, ...msg, private: true });
     } catch (err) {

@@ -1,0 +1,118 @@
+/**
+ * The reply chase: an overdue `--expect-reply` message is re-pinged and, once its
+ * tries are spent, escalated (to AGENT_MESH_ESCALATE_TO), by a monitor, a bound MCP
+ * session and a Claude Code hook of its sender; a message from the peer clears it.
+ * Ledger deadlines are written in the past, so nothing waits for the clock.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { MAIN, type Mesh, openMesh } from "./harness/cli.ts";
+import { stdioAgent } from "./harness/mcp_server.ts";
+import { engines } from "./harness/store_engines.ts";
+
+const embedded = engines().find((e) => e.name === "embedded")!;
+
+function entry(peer: string, note: string, tries: number) {
+  return {
+    id: crypto.randomUUID(),
+    dir: "out",
+    peer,
+    msg_id: crypto.randomUUID(),
+    sent_ts: 1,
+    deadline_ts: 2, // long overdue
+    tries,
+    note,
+    escalated: false,
+  };
+}
+
+async function writeLedger(mesh: Mesh, sender: string, entries: unknown[]) {
+  await Deno.mkdir(mesh.home, { recursive: true });
+  await Deno.writeTextFile(
+    join(mesh.home, `pending-${sender}.jsonl`),
+    entries.map((e) => JSON.stringify(e) + "\n").join(""),
+  );
+}
+
+async function ledger(mesh: Mesh, sender: string) {
+  const text = await Deno.readTextFile(join(mesh.home, `pending-${sender}.jsonl`));
+  return text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
+async function next(mesh: Mesh, name: string): Promise<{ from: string; text: string } | null> {
+  const r = await mesh.cli("listen", name, "--timeout", "20", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout).message;
+}
+
+Deno.test("a monitor re-pings overdue replies, escalates spent ones, and a reply clears them", async () => {
+  await using mesh = await openMesh(embedded);
+  await writeLedger(mesh, "alice", [entry("bob", "please review", 0), entry("carol", "ship?", 4)]);
+  const monitor = mesh.spawn(["monitor", "alice"], { AGENT_MESH_ESCALATE_TO: "boss" });
+  await monitor.waitFor(/monitoring alice/);
+  const reping = await next(mesh, "bob");
+  assert.deepEqual([reping?.from, reping?.text], ["alice", "[re-ping] please review"]);
+  const escalation = await next(mesh, "boss");
+  assert.deepEqual(
+    [escalation?.from, escalation?.text],
+    ["alice", "[escalate] no reply from carol for: ship?"],
+  );
+  const [bob, carol] = await ledger(mesh, "alice");
+  assert.deepEqual([bob.tries, bob.escalated, carol.escalated], [1, false, true]);
+  assert.ok(bob.deadline_ts > Date.now() / 1000, "the next re-ping waits for the backoff");
+
+  // bob answers: the monitor shows it, and the entries for bob go.
+  const r = await mesh.cli("send", "alice", "looks good", "--from", "bob");
+  assert.equal(r.code, 0, r.stderr);
+  await monitor.waitFor(/looks good/);
+  const left = await ledger(mesh, "alice");
+  assert.deepEqual(left.map((e) => e.peer), ["carol"]);
+});
+
+Deno.test("AGENT_MESH_REPING_S sets the tries and backoff; a bad value is refused", async () => {
+  await using mesh = await openMesh(embedded);
+  await writeLedger(mesh, "alice", [entry("bob", "one try", 1)]);
+  // One try allowed, one spent: the next step is the escalation, to the default target.
+  const r = await mesh.cliEnv({ AGENT_MESH_REPING_S: "5" }, "listen", "alice", "--timeout", "0");
+  assert.ok([0, 1].includes(r.code), r.stderr); // a listen that timed out
+  const escalation = await next(mesh, "watchdog");
+  assert.equal(escalation?.text, "[escalate] no reply from bob for: one try");
+  const bad = await mesh.cliEnv({ AGENT_MESH_REPING_S: "30,0" }, "who");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Invalid AGENT_MESH_REPING_S "30,0"/);
+  const badTarget = await mesh.cliEnv({ AGENT_MESH_ESCALATE_TO: "a b" }, "who");
+  assert.equal(badTarget.code, 2);
+  assert.match(badTarget.stderr, /Invalid AGENT_MESH_ESCALATE_TO/);
+});
+
+Deno.test("a Claude Code session chases: the hook re-pings and tells the model, naming an unheard target", async () => {
+  await using mesh = await openMesh(embedded);
+  await writeLedger(mesh, "alice", [entry("bob", "please review", 0), entry("carol", "ship?", 4)]);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "hook", "UserPromptSubmit", "--as", "alice"],
+    env: { ...mesh.env, AGENT_MESH_ESCALATE_TO: "nobody-here" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode('{"session_id":"s1"}'));
+  await w.close();
+  const out = await child.output();
+  const context = JSON.parse(new TextDecoder().decode(out.stdout)).hookSpecificOutput
+    .additionalContext as string;
+  assert.match(
+    context,
+    /no reply yet from bob: re-pinged it \(try 1\) about:\n {2}\| please review/,
+  );
+  assert.match(context, /escalated to nobody-here \(no agent nobody-here is on the mesh/);
+  assert.equal((await next(mesh, "bob"))?.text, "[re-ping] please review");
+});
+
+Deno.test("a bound MCP session chases its agent's overdue replies once it is used", async () => {
+  await using mesh = await openMesh(embedded);
+  await writeLedger(mesh, "alice", [entry("bob", "please review", 0)]);
+  await using alice = await stdioAgent(mesh.env, ["--as", "alice"]);
+  await alice.call("mesh_who");
+  assert.equal((await next(mesh, "bob"))?.text, "[re-ping] please review");
+});
