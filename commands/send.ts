@@ -1,31 +1,58 @@
-import { printJson, seconds, str } from "./_args.ts";
-import { parse } from "./_args.ts";
-import { withMesh } from "./_mesh.ts";
+import { UsageError } from "../lib/errors.ts";
+import { ANONYMOUS, defineCommand } from "./_cli/define.ts";
+import { checkTarget, FILE, FROM, messageArg, STRICT } from "./_common.ts";
+import { SENT } from "./_shapes.ts";
 
-/** `agent-mesh send TARGET MESSAGE [...]` */
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals: [to, text] } = parse("send", argv, {
-    from: { type: "string" },
-    private: { type: "boolean", short: "p" },
-    "expect-reply": { type: "boolean", short: "e" },
-    within: { type: "string" },
-    json: { type: "boolean" },
-  }, ["TARGET", "MESSAGE"]);
-  const withinS = seconds(values.within, "--within", 120);
-  const result = await withMesh((mesh) =>
-    mesh.send({
-      from: str(values.from) ?? "cli",
+/** `agent-mesh send`: a direct message. */
+export default defineCommand({
+  name: "send",
+  summary: "send a message to an agent (echoed on the group stream unless --private)",
+  args: [{ name: "TARGET", type: "name", help: "the agent to send to" }, messageArg()],
+  flags: {
+    from: FROM,
+    private: {
+      type: "boolean",
+      short: "p",
+      help: "only the target's inbox, no echo on the group stream",
+    },
+    "expect-reply": {
+      type: "boolean",
+      short: "e",
+      help:
+        "track the message in the sender's pending ledger, to be chased\nby the sender's monitor until the target answers",
+    },
+    within: {
+      type: "number",
+      value: "SECONDS",
+      unit: "seconds",
+      min: 0,
+      default: 120,
+      help: "reply deadline for --expect-reply",
+    },
+    file: FILE,
+    strict: STRICT,
+  },
+  output: SENT,
+  async run(ctx) {
+    const { TARGET: to, MESSAGE: text } = ctx.args;
+    const { from } = ctx.flags;
+    const expectReply = ctx.flags["expect-reply"];
+    if (expectReply && from === ANONYMOUS) {
+      throw new UsageError(
+        `Refusing --expect-reply from the anonymous "${ANONYMOUS}": nobody would chase the reply (give --from NAME or set AGENT_MESH_AGENT)`,
+      );
+    }
+    const mesh = await ctx.mesh();
+    await checkTarget(ctx, mesh, to, ctx.flags.strict);
+    const result = await mesh.send({
+      from,
       to,
       text,
-      private: values.private === true,
-      expectReply: values["expect-reply"] === true,
-      withinS,
-    }), { names: { "sender name": str(values.from), "target name": to }, text });
-  if (values.json) printJson(result);
-  else {
-    console.log(
-      `sent to ${to}${result.verdict === "observe" ? " (over the rate limit: audited)" : ""}`,
-    );
-  }
-  return 0;
-}
+      private: ctx.flags.private,
+      expectReply,
+      withinS: ctx.flags.within,
+    });
+    const audited = result.verdict === "observe" ? " (over the rate limit: audited)" : "";
+    ctx.emit(result, `sent to ${to}${audited}`);
+  },
+});

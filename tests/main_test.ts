@@ -39,7 +39,10 @@ Deno.test("--help lists every command; help COMMAND and COMMAND --help show its 
   const b = await runCli({}, ["send", "--help"]);
   assert.equal(a.code, 0);
   assert.equal(a.stdout, b.stdout);
-  assert.match(a.stdout, /^Usage: agent-mesh send TARGET MESSAGE/);
+  assert.match(
+    a.stdout,
+    /^Usage: agent-mesh send TARGET \(MESSAGE \| --file PATH\) \[--from NAME\]/,
+  );
   assert.match(a.stdout, /--expect-reply/);
   const bad = await runCli({}, ["help", "nope"]);
   assert.equal(bad.code, 2);

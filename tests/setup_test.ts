@@ -369,7 +369,7 @@ Deno.test("setup claude-code", async (t) => {
       [["claude-code", "--as", "a", "--http", "not a url"], /Invalid --http "not a url"/],
       [["claude-code", "--as", "a", "--role", "x".repeat(201)], /Invalid --role/],
       [["claude-code", "extra", "--as", "a"], /Unexpected argument "extra"/],
-      [["claude-code", "--as", "a", "--bogus"], /Unknown option '--bogus'/],
+      [["claude-code", "--as", "a", "--bogus"], /Unknown flag "--bogus"/],
       [["claude-code", "--as", "a"], /AGENT_MESH_REDIS_URL/, { AGENT_MESH_REDIS_URL: "http://x" }],
     ];
     for (const [args, message, env] of cases) {
