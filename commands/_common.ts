@@ -6,7 +6,7 @@ import { inline } from "../lib/text/safe_text.ts";
 import type { Mesh } from "../lib/mesh/mesh.ts";
 import type { ArgSpec, BooleanFlag, RunContext, SenderFlag, StringFlag } from "./_cli/define.ts";
 import { UnknownAgentError } from "./_cli/errors.ts";
-import { didYouMean } from "./_cli/suggest.ts";
+import { closest } from "./_cli/suggest.ts";
 
 /** `--from NAME`: the sender, else `AGENT_MESH_AGENT`, else the anonymous `cli`. */
 export const FROM: SenderFlag = {
@@ -57,13 +57,12 @@ export async function checkTarget(
   const names = (await who(mesh, true)).map((a) => a.agent);
   if (names.includes(to)) return;
   const known = names.length ? `known: ${listed(names)}` : "no agent is known on this mesh yet";
-  const hint = didYouMean(to, names, inline);
+  const hit = closest(to, names);
+  const why = `${hit === undefined ? "" : `did you mean ${inline(hit)}? `}${known}`;
   if (strict) {
     throw new UnknownAgentError(
-      `Unknown agent "${to}": not registered and no inbox${hint} (${known}); nothing sent`,
+      `Unknown agent "${to}": not registered and no inbox (${why}); nothing sent`,
     );
   }
-  ctx.note(
-    `Warning: "${to}" is not registered and has no inbox${hint} (${known}; --strict refuses)`,
-  );
+  ctx.note(`Warning: "${to}" is not registered and has no inbox (${why}; --strict refuses)`);
 }
