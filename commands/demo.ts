@@ -68,6 +68,7 @@ export default defineCommand({
     let replyKey: (key: string) => void = () => {};
     const gotKey = new Promise<string>((r) => replyKey = r);
     let ready: () => void = () => {};
+    let stopping = false;
     const isReady = new Promise<void>((r) => ready = r);
     const lines = Promise.all([
       eachLine(monitor.stdout, (l) => {
@@ -77,7 +78,7 @@ export default defineCommand({
       }),
       eachLine(monitor.stderr, (l) => {
         if (l.startsWith("monitoring")) ready();
-        else say(`  [cortex's monitor] ${l}`);
+        else if (!stopping) say(`  [cortex's monitor] ${l}`); // not its "Interrupted" at the end
       }),
     ]);
     try {
@@ -102,6 +103,7 @@ export default defineCommand({
       ctx.emit({ ok: true, transcript });
       return 0;
     } finally {
+      stopping = true;
       monitor.kill("SIGTERM");
       await monitor.status;
       await lines.catch(() => {});

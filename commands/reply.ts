@@ -1,4 +1,3 @@
-import { inline } from "../lib/text/safe_text.ts";
 import { defineCommand } from "./_cli/define.ts";
 import { lit, obj } from "./_cli/shape.ts";
 import { FILE, FROM, messageArg } from "./_common.ts";
@@ -23,6 +22,6 @@ export default defineCommand({
     checkReplyKey(new Keys(ctx.config.prefix), replyTo);
     const mesh = await ctx.mesh();
     const result = await mesh.reply({ from: ctx.flags.from, replyTo, text });
-    ctx.emit(result, `reply sent to ${inline(replyTo)}`);
+    ctx.emit(result, "reply sent");
   },
 });
