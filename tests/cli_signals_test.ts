@@ -9,6 +9,11 @@ import { engines } from "./harness/store_engines.ts";
 import { hasScript, ptyCli } from "./cli_pty.ts";
 
 const noScript = !hasScript();
+if (noScript) {
+  console.warn(
+    "cli_signals_test: `script` (util-linux) is missing: the terminal tests are SKIPPED",
+  );
+}
 
 for (const engine of engines()) {
   const opts = { ignore: engine.ignore || noScript, ...engine.testOptions };

@@ -77,7 +77,7 @@ function flagNotes(cmd: Command, name: string, spec: FlagSpec): string {
     if (c.flags.includes(name)) notes.push(`not with --${c.with}`);
     if (c.with === name) notes.push(`not with ${c.flags.map((f) => `--${f}`).join(", ")}`);
   }
-  return notes.length ? ` (${notes.join("; ")})` : "";
+  return notes.length ? ` [${notes.join("; ")}]` : "";
 }
 
 /** Two columns, the second wrapped under itself. */

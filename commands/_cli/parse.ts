@@ -13,8 +13,6 @@ import { didYouMean } from "./suggest.ts";
 
 /** A parsed command line. */
 export interface Parsed {
-  /** `-h` or `--help` was given: show the help, check nothing else. */
-  help: boolean;
   args: Record<string, string | undefined>;
   flags: Record<string, string | number | boolean | undefined> & { json: boolean };
 }
@@ -33,6 +31,7 @@ function seeHelp(cmd: Command): string {
 
 /** Parses `argv` (the words after the command name) for `cmd`. */
 export function parseCommand(cmd: Command, argv: readonly string[], env: Env = denoEnv): Parsed {
+  // The dispatcher shows the help before parsing; it is here for "did you mean --help?".
   const options: Record<string, { type: "boolean" | "string"; short?: string }> = {
     help: { type: "boolean", short: "h" },
   };
@@ -49,7 +48,6 @@ export function parseCommand(cmd: Command, argv: readonly string[], env: Env = d
   });
   const raw: Record<string, string | boolean> = {};
   const positionals: string[] = [];
-  let help = false;
   for (const token of tokens) {
     if (token.kind === "positional") {
       positionals.push(token.value);
@@ -58,10 +56,7 @@ export function parseCommand(cmd: Command, argv: readonly string[], env: Env = d
     if (token.kind !== "option") continue;
     // parseArgs names a known short flag by its long name, an unknown one by its letter.
     const name = Object.hasOwn(options, token.name) ? token.name : undefined;
-    if (name === "help") {
-      help = true;
-      continue;
-    }
+    if (name === "help") continue;
     const spec = name === undefined ? undefined : cmd.flags[name];
     if (name === undefined || spec === undefined) {
       const known = [...Object.keys(cmd.flags), "help"];
@@ -94,7 +89,6 @@ export function parseCommand(cmd: Command, argv: readonly string[], env: Env = d
     }
     raw[name] = value;
   }
-  if (help) return { help, args: {}, flags: { json: raw.json === true } };
   checkRules(cmd, raw);
   const args = assignArgs(cmd, positionals, raw);
   checkRequired(cmd, raw);
@@ -102,7 +96,7 @@ export function parseCommand(cmd: Command, argv: readonly string[], env: Env = d
   for (const [name, spec] of Object.entries(cmd.flags)) {
     flags[name] = flagValue(cmd, name, spec, raw[name], env);
   }
-  return { help, args, flags };
+  return { args, flags };
 }
 
 function checkRules(cmd: Command, raw: Record<string, string | boolean>): void {
