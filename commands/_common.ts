@@ -53,6 +53,13 @@ export async function checkTarget(
   to: string,
   strict: boolean,
 ): Promise<void> {
+  // The usual case in one round trip: a registration or an inbox makes `to` known. Only
+  // an unknown name pays for listing every agent (two scans, slow on a big Redis).
+  const [registered, inbox] = await Promise.all([
+    mesh.store.get(mesh.keys.registry(to)),
+    mesh.store.length(mesh.keys.inbox(to)),
+  ]);
+  if (registered !== null || inbox > 0) return;
   const { who } = await ctx.lib();
   const names = (await who(mesh, true)).map((a) => a.agent);
   if (names.includes(to)) return;
