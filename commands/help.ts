@@ -33,20 +33,24 @@ export default defineCommand({
     ),
   }),
   async run(ctx) {
-    const topic = ctx.args.TOPIC;
-    if (topic !== undefined && !COMMAND_NAMES.includes(topic) && !TOPICS.includes(topic)) {
-      throw new UsageError(
-        `Unknown command "${topic}"${
-          didYouMean(topic, [...COMMAND_NAMES, ...TOPICS]) || ' (see "agent-mesh --help")'
-        }`,
-      );
-    }
-    if (topic === undefined || topic === "json") {
-      const all = await loadAll();
-      ctx.emit({ commands: all.map(info) }, topic ? jsonHelp(all) : mainHelp(all));
-      return;
-    }
-    const cmd = await loadCommand(topic);
-    ctx.emit({ commands: [info(cmd)] }, commandHelp(cmd));
+    const { doc, text } = await helpFor(ctx.args.TOPIC);
+    ctx.emit(doc, text);
   },
 });
+
+/** The help of `topic` (a command, "json", or everything), as text and as a document. */
+export async function helpFor(topic?: string): Promise<{ text: string; doc: unknown }> {
+  if (topic !== undefined && !COMMAND_NAMES.includes(topic) && !TOPICS.includes(topic)) {
+    throw new UsageError(
+      `Unknown command "${topic}"${
+        didYouMean(topic, [...COMMAND_NAMES, ...TOPICS]) || ' (see "agent-mesh --help")'
+      }`,
+    );
+  }
+  if (topic === undefined || topic === "json") {
+    const all = await loadAll();
+    return { doc: { commands: all.map(info) }, text: topic ? jsonHelp(all) : mainHelp(all) };
+  }
+  const cmd = await loadCommand(topic);
+  return { doc: { commands: [info(cmd)] }, text: commandHelp(cmd) };
+}

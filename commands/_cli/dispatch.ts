@@ -35,6 +35,12 @@ async function route(argv: readonly string[]): Promise<number> {
       }`,
     );
   }
+  if (first === "help" && rest.length <= 1 && !rest.some((a) => a.startsWith("-"))) {
+    // `help [TOPIC]`, the common case, without the parser either (flags take the usual path).
+    const help = await lazyImport<typeof import("../help.ts")>("../help.ts", import.meta.url);
+    console.log((await help.helpFor(rest[0])).text);
+    return 0;
+  }
   const cmd = await loadCommand(first);
   // Help is shown before parsing, so that it loads neither the parser nor node's modules.
   if (hasFlag(rest, "-h", "--help")) {
