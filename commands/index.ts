@@ -36,7 +36,7 @@ export async function loadCommand(name: string): Promise<Command> {
     );
   }
   // Only the one definition is read: a command's call loads no other command.
-  const mod = await lazyImport<{ default: Command }>(`../commands/${name}.ts`, import.meta.url);
+  const mod = await lazyImport<{ default: Command }>(`./${name}.ts`, import.meta.url);
   return mod.default;
 }
 
