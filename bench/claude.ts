@@ -38,7 +38,7 @@ function result(
     unit: "ms",
     ...summarize(samples),
     floor: null,
-    goal: "",
+    goal: "measured (no goal set)",
     met: null,
     note: `p95 ${percentile(samples, 95).toFixed(0)} ms`,
     ...extra,
@@ -211,7 +211,7 @@ export async function claudeFigures(ctx: BenchContext): Promise<Result[]> {
     ctx.log(`claude: skipped (${missing})`);
     return [];
   }
-  const n = pick(ctx, 2, 10);
+  const n = pick(ctx, 1, 10);
   const floorSamples = await floor(ctx, n);
   const floorRes = result("claude-wake-floor", "none", floorSamples, {
     goal: "floor: Claude Code's async Stop hook exiting 2 at once",

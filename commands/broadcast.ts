@@ -1,20 +1,17 @@
-import { parse, printJson, str } from "./_args.ts";
-import { UsageError } from "../lib/errors.ts";
-import { withMesh } from "./_mesh.ts";
+import { defineCommand } from "./_cli/define.ts";
+import { FILE, FROM, messageArg } from "./_common.ts";
+import { SENT } from "./_shapes.ts";
 
-/** `agent-mesh broadcast MESSAGE --from NAME` */
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals: [text] } = parse("broadcast", argv, {
-    from: { type: "string" },
-    json: { type: "boolean" },
-  }, ["MESSAGE"]);
-  const from = str(values.from);
-  if (!from) throw new UsageError('Missing --from NAME (see "agent-mesh help broadcast")');
-  const result = await withMesh((mesh) => mesh.broadcast({ from, text }), {
-    names: { "sender name": from },
-    text,
-  });
-  if (values.json) printJson(result);
-  else console.log("broadcast to the group");
-  return 0;
-}
+/** `agent-mesh broadcast`: a message to everyone on the group stream. */
+export default defineCommand({
+  name: "broadcast",
+  summary: "post a message on the group stream, for every listening agent",
+  args: [messageArg()],
+  flags: { from: FROM, file: FILE },
+  output: SENT,
+  async run(ctx) {
+    const mesh = await ctx.mesh();
+    const result = await mesh.broadcast({ from: ctx.flags.from, text: ctx.args.MESSAGE });
+    ctx.emit(result, "broadcast to the group");
+  },
+});

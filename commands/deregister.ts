@@ -1,16 +1,19 @@
-import { parse, printJson } from "./_args.ts";
-import { withMesh } from "./_mesh.ts";
-import { deregister } from "../lib/mesh/presence.ts";
+import { defineCommand } from "./_cli/define.ts";
+import { bool, lit, obj } from "./_cli/shape.ts";
 
-/** `agent-mesh deregister NAME` */
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals: [name] } = parse("deregister", argv, {
-    json: { type: "boolean" },
-  }, ["NAME"]);
-  const existed = await withMesh((mesh) => deregister(mesh, name), {
-    names: { "agent name": name },
-  });
-  if (values.json) printJson({ ok: true, existed });
-  else console.log(existed ? `deregistered ${name}` : `${name} was not registered`);
-  return 0;
-}
+/** `agent-mesh deregister`: take a name out of the registry. */
+export default defineCommand({
+  name: "deregister",
+  summary: "remove NAME from the registry",
+  args: [{ name: "NAME", type: "name", help: "the agent to remove" }],
+  output: obj({ ok: lit(true), removed: bool }),
+  async run(ctx) {
+    const name = ctx.args.NAME;
+    const { deregister } = await ctx.lib();
+    const removed = await deregister(await ctx.mesh(), name);
+    ctx.emit(
+      { ok: true, removed },
+      removed ? `deregistered ${name}` : `${name} was not registered`,
+    );
+  },
+});

@@ -1,52 +1,56 @@
-import { parse, printJson } from "./_args.ts";
-import { withMesh } from "./_mesh.ts";
-import { UsageError } from "../lib/errors.ts";
-import { history } from "../lib/mesh/listen.ts";
-import { statuses } from "../lib/mesh/states.ts";
-import { historyLine } from "../lib/mesh/view_lines.ts";
-import { checkName } from "../lib/names.ts";
+import { defineCommand } from "./_cli/define.ts";
+import { arr, named, nullable, obj, str } from "./_cli/shape.ts";
 
-/** Most messages one call shows. */
-const MAX_LIMIT = 2000;
-
-function limit(raw: string | boolean | undefined): number {
-  if (raw === undefined) return 20;
-  const n = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 1 && n <= MAX_LIMIT)) {
-    throw new UsageError(
-      `Invalid --limit "${raw}": expected a whole number from 1 to ${MAX_LIMIT}`,
-    );
-  }
-  return n;
-}
-
-/** `agent-mesh history NAME [--group] [--limit N] [--json]`: read, never taken. */
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals: [name] } = parse("history", argv, {
-    group: { type: "boolean" },
-    limit: { type: "string" },
-    json: { type: "boolean" },
-  }, ["NAME"]);
-  checkName(name);
-  const n = limit(values.limit);
-  const scope = values.group ? "group" : "inbox";
-  const rows = await withMesh(async (mesh) => {
-    const messages = await history(mesh, name, scope, n);
-    const states = await statuses(mesh, messages.map((m) => m.id));
-    return messages.map((m, i) => ({
+/** `agent-mesh history NAME`: recent messages with their states; takes nothing. */
+export default defineCommand({
+  name: "history",
+  summary: "show NAME's recent messages (or the group's) with their states; takes nothing",
+  args: [{ name: "NAME", type: "name", help: "the agent whose inbox to read" }],
+  flags: {
+    group: { type: "boolean", help: "the group stream instead of NAME's inbox" },
+    limit: {
+      type: "number",
+      value: "N",
+      integer: true,
+      min: 1,
+      max: 2000,
+      default: 20,
+      help: "how many of the newest messages",
+    },
+  },
+  readOnly: true,
+  output: obj({
+    messages: arr(named(
+      "HistoryMessage",
+      obj({
+        from: str,
+        text: str,
+        id: str,
+        ts: str,
+        to: str,
+        "reply_to?": str,
+        state: nullable(str),
+      }),
+    )),
+  }),
+  description: "Newest last. Reading never takes a message from its inbox.",
+  async run(ctx) {
+    const name = ctx.args.NAME;
+    const scope = ctx.flags.group ? "group" : "inbox";
+    const mesh = await ctx.mesh();
+    const lib = await ctx.lib();
+    const messages = await lib.history(mesh, name, scope, ctx.flags.limit);
+    const states = await lib.statuses(mesh, messages.map((m) => m.id));
+    const rows = messages.map((m, i) => ({
       ...m,
       to: m.to ?? name,
       state: states[i]?.state ?? null,
       marks: states[i]?.marks,
     }));
-  });
-  if (values.json) {
-    printJson({ messages: rows });
-    return 0;
-  }
-  if (rows.length === 0) {
-    console.log(`no messages in ${scope === "group" ? "the group stream" : `${name}'s inbox`}`);
-  }
-  for (const r of rows) console.log(historyLine(r, name, r.state ?? "-"));
-  return 0;
-}
+    if (ctx.json) return ctx.emit({ messages: rows });
+    if (rows.length === 0) {
+      ctx.print(`no messages in ${scope === "group" ? "the group stream" : `${name}'s inbox`}`);
+    }
+    for (const r of rows) ctx.print(lib.historyLine(r, name, r.state ?? "-"));
+  },
+});

@@ -1,9 +1,7 @@
-import { parse, str } from "./_args.ts";
-import { interruptSignal, withMesh } from "./_mesh.ts";
 import { isUserError, UsageError } from "../lib/errors.ts";
-import { checkName } from "../lib/names.ts";
-import { checkEvent, parseHookInput, readStdin } from "../lib/hooks/input.ts";
-import { runHook } from "../lib/hooks/run.ts";
+import { NAME_PATTERN } from "../lib/names.ts";
+import { defineCommand } from "./_cli/define.ts";
+import { obj, str } from "./_cli/shape.ts";
 
 async function writeAll(file: { write(p: Uint8Array): Promise<number> }, text: string) {
   const bytes = new TextEncoder().encode(text);
@@ -11,47 +9,65 @@ async function writeAll(file: { write(p: Uint8Array): Promise<number> }, text: s
 }
 
 /**
- * `agent-mesh hook EVENT --as NAME [--role TEXT]`, run by Claude Code with the
- * hook's JSON on stdin. Exit 2 means "wake the session" to Claude Code (and
- * blocks a prompt), so every failure here exits 1, with one line on stderr.
+ * `agent-mesh hook EVENT --as NAME`, run by Claude Code with the hook's JSON on
+ * stdin. Exit 2 means "wake the session" to Claude Code (and blocks a prompt),
+ * so every failure of the hook itself exits 1, with one line on stderr.
  */
-export async function run(argv: string[]): Promise<number> {
-  try {
-    const { values, positionals: [rawEvent] } = parse("hook", argv, {
-      as: { type: "string" },
-      role: { type: "string" },
-    }, ["EVENT"]);
-    const event = checkEvent(rawEvent);
-    const name = str(values.as) ?? Deno.env.get("AGENT_MESH_AGENT");
-    if (!name) throw new UsageError('Missing --as NAME (see "agent-mesh help hook")');
-    checkName(name, "--as name");
-    const role = str(values.role);
-    if (role !== undefined && role.length > 200) {
-      throw new UsageError("Invalid --role: use text of at most 200 characters");
-    }
-    const input = parseHookInput(await readStdin());
-    const interrupt = interruptSignal();
+export default defineCommand({
+  name: "hook",
+  summary: "run a Claude Code hook for agent NAME (written by setup claude-code)",
+  args: [{
+    name: "EVENT",
+    help: "SessionStart, UserPromptSubmit, PostToolUse, Stop or SessionEnd",
+  }],
+  flags: {
+    as: {
+      type: "string",
+      value: "NAME",
+      help: "the agent this Claude Code session is (default: $AGENT_MESH_AGENT)",
+    },
+    role: { type: "string", value: "TEXT", help: "the role registered at SessionStart" },
+  },
+  output: obj({ hookSpecificOutput: obj({ hookEventName: str, additionalContext: str }) }),
+  description: "Reads the hook's JSON on stdin. SessionStart registers NAME and injects\n" +
+    "what waits (messages, requests still waiting for an answer, replies owed);\n" +
+    "UserPromptSubmit and PostToolUse inject the messages that arrived since;\n" +
+    "Stop (async, asyncRewake) waits for the next message and wakes the idle\n" +
+    "session with it (exit 2); SessionEnd deregisters NAME. Failures exit 1, never 2.",
+  async run(ctx) {
     try {
-      const result = await withMesh((mesh) =>
-        runHook({
-          mesh,
-          name,
-          role,
-          event,
-          input,
-          signal: interrupt.signal,
-          entrypoint: Deno.env.get("CLAUDE_CODE_ENTRYPOINT"),
-          writeOut: (text) => writeAll(Deno.stdout, text),
-          writeErr: (text) => writeAll(Deno.stderr, text),
-        })
-      );
+      const lib = await ctx.lib();
+      const event = lib.checkEvent(ctx.args.EVENT);
+      const name = ctx.flags.as ?? Deno.env.get("AGENT_MESH_AGENT");
+      if (!name) throw new UsageError('Missing --as NAME (see "agent-mesh help hook")');
+      if (!NAME_PATTERN.test(name) || name.length > 64) {
+        throw new UsageError(
+          `Invalid --as name ${JSON.stringify(name)}: use only letters, digits, "_" and "-"`,
+        );
+      }
+      const role = ctx.flags.role;
+      if (role !== undefined && role.length > 200) {
+        throw new UsageError("Invalid --role: use text of at most 200 characters");
+      }
+      const input = lib.parseHookInput(await lib.readHookInput());
+      const result = await lib.runHook({
+        mesh: await ctx.mesh(),
+        name,
+        role,
+        event,
+        input,
+        signal: ctx.signal,
+        entrypoint: Deno.env.get("CLAUDE_CODE_ENTRYPOINT"),
+        writeOut: (text) => writeAll(Deno.stdout, text),
+        writeErr: (text) => writeAll(Deno.stderr, text),
+      });
       return result.code;
-    } finally {
-      interrupt.dispose();
+    } catch (err) {
+      const message = isUserError(err)
+        ? err.message
+        : `unexpected error: ${(err as Error)?.message}`;
+      console.error(`agent-mesh hook: ${message.replace(/\s*\n\s*/g, " ")}`);
+      return 1;
     }
-  } catch (err) {
-    const message = isUserError(err) ? err.message : `unexpected error: ${(err as Error)?.message}`;
-    console.error(`agent-mesh hook: ${message.replace(/\s*\n\s*/g, " ")}`);
-    return 1;
-  }
-}
+  },
+});

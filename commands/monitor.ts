@@ -1,68 +1,88 @@
-import { parse } from "./_args.ts";
-import { interruptSignal, withMesh } from "./_mesh.ts";
-import { directLines, groupLine } from "./_show.ts";
-import { appendNotify, housekeeping, nextDirect } from "../lib/mesh/listen.ts";
-import { deregister } from "../lib/mesh/presence.ts";
-import { checkName } from "../lib/names.ts";
-import { loadConfig } from "../lib/config.ts";
-import { agentFile, ensureHome } from "../lib/paths.ts";
+import { defineCommand } from "./_cli/define.ts";
+import { lit, num, obj, oneOf, str, union } from "./_cli/shape.ts";
+import { clock, directLines, groupLine } from "./_show.ts";
+import { MESSAGE } from "./_shapes.ts";
 
 /** How often the monitor renews its registration and checks its ledger, in ms. */
 const HOUSEKEEPING_MS = 10_000;
 
-/** `agent-mesh monitor NAME [--stealth]` */
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals: [name] } = parse("monitor", argv, {
-    stealth: { type: "boolean" },
-  }, ["NAME"]);
-  checkName(name);
-  const quiet = values.stealth === true;
-  const config = loadConfig();
-  ensureHome(config.home);
-  // One monitor per name per host: the OS releases this lock when the process dies.
-  using lockFile = await Deno.open(agentFile(config.home, "monitorLock", name), {
-    create: true,
-    write: true,
-  });
-  if (!(await lockFile.tryLock(true))) {
-    console.log(`monitor already running for ${name}`);
-    return 0;
-  }
-  await lockFile.truncate(0);
-  await lockFile.write(new TextEncoder().encode(`${Deno.pid}\n`));
-  const interrupt = interruptSignal();
+/** The pid written in a monitor's lock file, if readable. */
+async function lockHolder(path: string): Promise<string> {
   try {
-    await withMesh(async (mesh) => {
-      await housekeeping(mesh, name, true);
+    return (await Deno.readTextFile(path)).trim() || "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** `agent-mesh monitor`: a listener that runs until stopped. */
+export default defineCommand({
+  name: "monitor",
+  summary: "run a listener for NAME until stopped (one per name per host)",
+  args: [{ name: "NAME", type: "name", help: "whose inbox to read" }],
+  flags: { stealth: { type: "boolean", help: "print nothing" } },
+  output: union(
+    obj({ event: oneOf("direct", "group"), message: MESSAGE }),
+    obj({ event: lit("already_running"), agent: str, pid: num }),
+  ),
+  description:
+    "Registers NAME, prints every message as listen does, each line after the time it\n" +
+    "was sent (HH:MM:SS), answers pings, re-pings overdue --expect-reply messages and\n" +
+    'escalates them to "watchdog". With --json, one document per line. Ctrl-C or SIGTERM\n' +
+    "deregisters NAME and stops it (exit 130). A second monitor of NAME on this host says\n" +
+    "so on stderr and exits 0.",
+  async run(ctx) {
+    const name = ctx.args.NAME;
+    const quiet = ctx.flags.stealth;
+    const lib = await ctx.lib();
+    lib.ensureHome(ctx.config.home);
+    // One monitor per name per host: the OS releases this lock when the process dies.
+    const lockPath = lib.agentFile(ctx.config.home, "monitorLock", name);
+    using lockFile = await Deno.open(lockPath, { create: true, write: true });
+    if (!(await lockFile.tryLock(true))) {
+      const pid = await lockHolder(lockPath);
+      ctx.note(`monitor already running for ${name} (pid ${pid})`, false);
+      if (ctx.json) ctx.emit({ event: "already_running", agent: name, pid: Number(pid) || 0 });
+      return;
+    }
+    try {
+      await lockFile.truncate(0);
+      await lockFile.write(new TextEncoder().encode(`${Deno.pid}\n`));
+      const mesh = await ctx.mesh();
+      const signal = ctx.signal;
+      await lib.housekeeping(mesh, name, true);
       if (!quiet) {
-        console.error(`monitoring ${name} on the ${mesh.store.engine} engine (Ctrl-C stops)`);
+        ctx.note(`monitoring ${name} on the ${mesh.store.engine} engine (Ctrl-C stops)`, false);
       }
       let last = Date.now();
-      while (!interrupt.signal.aborted) {
-        const delivery = await nextDirect(mesh, name, {
+      while (!signal.aborted) {
+        const delivery = await lib.nextDirect(mesh, name, {
           timeoutMs: Math.max(HOUSEKEEPING_MS - (Date.now() - last), 0),
           withGroup: true,
-          signal: interrupt.signal,
+          signal,
           reader: { kind: "monitor" },
-          onGroup: (m) => {
-            if (!quiet) console.log(groupLine(m));
+          onGroup: (message) => {
+            if (quiet) return;
+            if (ctx.json) ctx.emit({ event: "group", message });
+            else ctx.print(`${clock(message.ts)} ${groupLine(message)}`);
           },
         });
-        if (delivery) {
-          if (!quiet) console.log(directLines(delivery.message, name));
-          await appendNotify(mesh, name, delivery.message);
+        if (delivery && !signal.aborted) {
+          const message = delivery.message;
+          if (quiet) { /* shown nowhere, still logged and acknowledged */ }
+          else if (ctx.json) ctx.emit({ event: "direct", message });
+          else ctx.print(`${clock(message.ts)} ${directLines(message, name)}`);
+          await lib.appendNotify(mesh, name, message);
           await delivery.ack();
         }
-        if (Date.now() - last >= HOUSEKEEPING_MS && !interrupt.signal.aborted) {
-          await housekeeping(mesh, name, true);
+        if (Date.now() - last >= HOUSEKEEPING_MS && !signal.aborted) {
+          await lib.housekeeping(mesh, name, true);
           last = Date.now();
         }
       }
-      await deregister(mesh, name);
-    });
-  } finally {
-    interrupt.dispose();
-    await lockFile.unlock().catch(() => {});
-  }
-  return 0;
-}
+      await lib.deregister(mesh, name);
+    } finally {
+      await lockFile.unlock().catch(() => {});
+    }
+  },
+});

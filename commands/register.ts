@@ -1,19 +1,29 @@
-import { parse, printJson, str } from "./_args.ts";
-import { withMesh } from "./_mesh.ts";
-import { register } from "../lib/mesh/presence.ts";
-import { checkRole } from "../lib/mesh/validate.ts";
+import { inline } from "../lib/text/safe_text.ts";
+import { defineCommand } from "./_cli/define.ts";
+import { lit, obj } from "./_cli/shape.ts";
+import { AGENT } from "./_shapes.ts";
 
-/** `agent-mesh register NAME [--role TEXT]` */
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals: [name] } = parse("register", argv, {
-    role: { type: "string" },
-    json: { type: "boolean" },
-  }, ["NAME"]);
-  const role = checkRole(str(values.role) ?? ""); // before the store is opened (and created)
-  const info = await withMesh((mesh) => register(mesh, name, role), {
-    names: { "agent name": name },
-  });
-  if (values.json) printJson({ ok: true, ...info });
-  else console.log(`registered ${name}${info.role ? ` (${info.role})` : ""}`);
-  return 0;
-}
+/** `agent-mesh register`: put a name in the registry. */
+export default defineCommand({
+  name: "register",
+  summary: "register NAME in the registry for 180 s",
+  args: [{ name: "NAME", type: "name", help: "the agent to register" }],
+  flags: {
+    role: {
+      type: "string",
+      value: "TEXT",
+      maxLength: 200,
+      help: "what this agent does, shown by who",
+    },
+  },
+  output: obj({ ok: lit(true), agent: AGENT }),
+  async run(ctx) {
+    const name = ctx.args.NAME;
+    const { register } = await ctx.lib();
+    const agent = await register(await ctx.mesh(), name, ctx.flags.role ?? "");
+    ctx.emit(
+      { ok: true, agent },
+      `registered ${name}${agent.role ? ` (${inline(agent.role)})` : ""}`,
+    );
+  },
+});

@@ -1,21 +1,27 @@
-import { parse, printJson, str } from "./_args.ts";
-import { withMesh } from "./_mesh.ts";
+import { defineCommand } from "./_cli/define.ts";
+import { lit, obj } from "./_cli/shape.ts";
+import { FILE, FROM, messageArg } from "./_common.ts";
 
-/** `agent-mesh reply REPLY_KEY TEXT [--from NAME]` */
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals: [replyTo, text] } = parse("reply", argv, {
-    from: { type: "string" },
-    json: { type: "boolean" },
-  }, ["REPLY_KEY", "TEXT"]);
-  const result = await withMesh(
-    (mesh) => mesh.reply({ from: str(values.from) ?? "cli", replyTo, text }),
+/** `agent-mesh reply`: the answer to a request. */
+export default defineCommand({
+  name: "reply",
+  summary: "answer a request, with the key shown by listen",
+  args: [
     {
-      names: { "sender name": str(values.from) },
-      text,
-      replyKey: replyTo,
+      name: "REPLY_KEY",
+      help: "the key shown with the request: mesh:reply:<32 hex characters>",
     },
-  );
-  if (values.json) printJson(result);
-  else console.log("reply sent");
-  return 0;
-}
+    messageArg("TEXT"),
+  ],
+  flags: { from: FROM, file: FILE },
+  output: obj({ ok: lit(true) }),
+  async run(ctx) {
+    const { REPLY_KEY: replyTo, TEXT: text } = ctx.args;
+    // The key is checked before the store is opened: a bad one writes nothing.
+    const { Keys, checkReplyKey } = await ctx.lib();
+    checkReplyKey(new Keys(ctx.config.prefix), replyTo);
+    const mesh = await ctx.mesh();
+    const result = await mesh.reply({ from: ctx.flags.from, replyTo, text });
+    ctx.emit(result, "reply sent");
+  },
+});

@@ -1,32 +1,52 @@
-import { parse, printJson, seconds, str } from "./_args.ts";
-import { interruptSignal, withMesh } from "./_mesh.ts";
-import { UsageError } from "../lib/errors.ts";
+import { escapeControls } from "../lib/text/safe_text.ts";
+import { defineCommand } from "./_cli/define.ts";
+import { nullable, obj } from "./_cli/shape.ts";
+import { checkTarget, FILE, FROM, messageArg, STRICT } from "./_common.ts";
+import { REPLY } from "./_shapes.ts";
 
-/** `agent-mesh request TARGET MESSAGE --from NAME [--timeout SECONDS] [--json]` */
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals: [to, text] } = parse("request", argv, {
-    from: { type: "string" },
-    timeout: { type: "string" },
-    json: { type: "boolean" },
-  }, ["TARGET", "MESSAGE"]);
-  const from = str(values.from);
-  if (!from) throw new UsageError('Missing --from NAME (see "agent-mesh help request")');
-  const timeoutS = seconds(values.timeout, "--timeout", 180);
-  const interrupt = interruptSignal();
-  try {
-    const { reply } = await withMesh(
-      (mesh) =>
-        mesh.request({ from, to, text, timeoutMs: timeoutS * 1000, signal: interrupt.signal }),
-      {
-        names: { "sender name": from, "target name": to },
-        text,
-      },
-    );
-    if (values.json) printJson({ reply });
-    else if (reply) console.log(reply.text);
-    else console.error("timeout: no reply received");
-    return reply ? 0 : 1;
-  } finally {
-    interrupt.dispose();
-  }
-}
+/** `agent-mesh request`: ask and wait for the answer. */
+export default defineCommand({
+  name: "request",
+  summary: "send a request and wait for its reply",
+  args: [{ name: "TARGET", type: "name", help: "the agent to ask" }, messageArg()],
+  flags: {
+    from: FROM,
+    timeout: {
+      type: "number",
+      value: "SECONDS",
+      unit: "seconds",
+      min: 0,
+      default: 180,
+      help: "how long to wait for the reply; exit 1 when none comes",
+    },
+    file: FILE,
+    strict: STRICT,
+  },
+  output: obj({ reply: nullable(REPLY) }),
+  description:
+    "Prints the reply's text. The target sees the request with the key that answers it\n" +
+    '(agent-mesh reply KEY "ANSWER"); listen and monitor show the exact command.',
+  async run(ctx) {
+    const { TARGET: to, MESSAGE: text } = ctx.args;
+    const { timeout } = ctx.flags;
+    const mesh = await ctx.mesh();
+    await checkTarget(ctx, mesh, to, ctx.flags.strict);
+    const signal = ctx.signal;
+    ctx.waiting(`up to ${timeout}s for a reply from ${to}`);
+    const { reply } = await mesh.request({
+      from: ctx.flags.from,
+      to,
+      text,
+      timeoutMs: timeout * 1000,
+      signal,
+    });
+    if (signal.aborted) return; // reported as interrupted, not as a timeout
+    if (reply) {
+      ctx.emit({ reply }, escapeControls(reply.text));
+      return 0;
+    }
+    ctx.emit({ reply: null });
+    ctx.note("timeout: no reply received", false);
+    return 1;
+  },
+});

@@ -1,97 +1,120 @@
-import { parse, str } from "./_args.ts";
-import { loadConfig, userHome } from "../lib/config.ts";
-import { UsageError } from "../lib/errors.ts";
-import { checkName } from "../lib/names.ts";
-import { selfCommand } from "../lib/self.ts";
-import {
-  LAUNCH_COMMAND,
-  MIN_CLAUDE_CODE,
-  planClaudeCode,
-  type Scope,
-} from "../lib/setup/claude_code.ts";
-import { httpUrl } from "../lib/setup/mcp_json.ts";
-import { statusOf, writeChange } from "../lib/setup/files.ts";
-import { unifiedDiff } from "../lib/setup/diff.ts";
+import { defineCommand } from "./_cli/define.ts";
+import { arr, bool, lit, obj, str } from "./_cli/shape.ts";
 
-const TARGETS = ["claude-code"];
-const ROLE_MAX = 200;
-
-/** `agent-mesh setup claude-code --as NAME [--role TEXT] [--scope project|user] [--http URL] [--dry-run]` */
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals: [target] } = parse("setup", argv, {
-    as: { type: "string" },
-    role: { type: "string" },
-    scope: { type: "string" },
-    http: { type: "string" },
-    "dry-run": { type: "boolean" },
-    channels: { type: "boolean" },
-  }, ["TARGET"]);
-  if (!TARGETS.includes(target)) {
-    throw new UsageError(`Unknown target "${target}": expected ${TARGETS.join(" or ")}`);
-  }
-  const name = str(values.as);
-  if (name === undefined) throw new UsageError('Missing --as NAME (see "agent-mesh help setup")');
-  checkName(name, "--as name");
-  const role = str(values.role) || undefined;
-  if (role !== undefined && role.length > ROLE_MAX) {
-    throw new UsageError(`Invalid --role: use text of at most ${ROLE_MAX} characters`);
-  }
-  const scope = str(values.scope) ?? "project";
-  if (scope !== "project" && scope !== "user") {
-    throw new UsageError(`Invalid --scope "${scope}": expected project or user`);
-  }
-  const http = str(values.http);
-  if (http !== undefined) httpUrl(http, name); // checked before any file is read
-  else loadConfig(); // the engine settings handed to the server must be usable
-
-  const changes = await planClaudeCode({
-    name,
-    role,
-    scope: scope as Scope,
-    http,
-    channels: values.channels === true,
-    cwd: Deno.cwd(),
-    home: () => userHome(),
-    self: selfCommand(),
-    env: (v) => Deno.env.get(v),
-  });
-  const dryRun = values["dry-run"] === true;
-  if (dryRun) {
-    for (const c of changes) {
-      const diff = unifiedDiff(c.path, c.before, c.after);
-      if (diff) console.log(diff.trimEnd());
+/** `agent-mesh setup claude-code`: configure Claude Code as an agent. */
+export default defineCommand({
+  name: "setup",
+  summary: "set up Claude Code to join the mesh as agent NAME: MCP server, hooks, CLAUDE.md",
+  args: [{ name: "TARGET", choices: ["claude-code"], help: "what to set up: claude-code" }],
+  flags: {
+    as: {
+      type: "name",
+      value: "NAME",
+      required: true,
+      help: "the agent Claude Code sessions here act as",
+    },
+    role: {
+      type: "string",
+      value: "TEXT",
+      maxLength: 200,
+      help: "what the agent does, shown by who",
+    },
+    scope: {
+      type: "string",
+      value: "SCOPE",
+      choices: ["project", "user"],
+      default: "project",
+      help: "project: ./.mcp.json, ./.claude/settings.json and ./CLAUDE.md;\n" +
+        "user: ~/.claude.json, ~/.claude/settings.json and ~/.claude/CLAUDE.md",
+    },
+    http: {
+      type: "string",
+      value: "URL",
+      help:
+        'use a server already running at URL ("serve --http"),\nadding ?as=NAME, instead of starting one per session',
+    },
+    channels: {
+      type: "boolean",
+      help:
+        "also push wake-ups as channel events (claude.ai login and a launch\nflag needed; hooks work without)",
+    },
+    "dry-run": { type: "boolean", help: "print the changes as a diff and write nothing" },
+  },
+  output: obj({
+    ok: lit(true),
+    dry_run: bool,
+    changes: arr(obj({ path: str, status: str })),
+    launch: str,
+  }),
+  description: 'Adds the "agent-mesh" MCP server (this program, "serve --as NAME", with the\n' +
+    "AGENT_MESH_REDIS_URL, AGENT_MESH_DB, AGENT_MESH_PREFIX and AGENT_MESH_HOME set\n" +
+    "now), the hooks that show NAME's messages to the model and wake an idle session\n" +
+    '("agent-mesh hook EVENT --as NAME"), and an "## Agent Mesh" section in CLAUDE.md;\n' +
+    "for a project, .claude/settings.json also approves the server. Other\n" +
+    "servers, hooks and sections are kept, and a changed file's previous content is\n" +
+    'kept in FILE.bak. Running it again changes nothing. Then start Claude Code: "claude".',
+  async run(ctx) {
+    const name = ctx.flags.as;
+    const role = ctx.flags.role || undefined;
+    const { scope, http } = ctx.flags;
+    const lib = await ctx.lib();
+    const kit = await lib.loadSetup();
+    // Checked before any file is read: the URL, or the engine settings handed to the server.
+    if (http !== undefined) kit.httpUrl(http, name);
+    else lib.loadConfig();
+    const changes = await kit.planClaudeCode({
+      name,
+      role,
+      scope: scope as "project" | "user",
+      http,
+      channels: ctx.flags.channels,
+      cwd: Deno.cwd(),
+      home: () => lib.userHome(),
+      self: lib.selfCommand(),
+      env: (v) => Deno.env.get(v),
+    });
+    const dryRun = ctx.flags["dry-run"];
+    if (dryRun) {
+      for (const c of changes) {
+        const diff = kit.unifiedDiff(c.path, c.before, c.after);
+        if (diff) ctx.print(diff.trimEnd());
+      }
+    } else {
+      for (const c of changes) if (kit.statusOf(c) !== "unchanged") await kit.writeChange(c);
     }
-  } else {
-    for (const c of changes) if (statusOf(c) !== "unchanged") await writeChange(c);
-  }
-  for (const c of changes) {
-    const status = statusOf(c);
-    const verb = dryRun && status !== "unchanged" ? `would be ${status}` : status;
-    console.log(`${verb}: ${c.path}`);
-  }
-  if (dryRun) console.log("dry run: nothing written");
-  const where = scope === "project" ? " in this folder" : "";
-  if (values.channels === true) {
-    console.log(
-      `\nStart Claude Code${where} as agent ${name}. Messages reach it through its hooks on every ` +
-        `install; for channel wake-ups too (claude.ai login, Claude Code v${MIN_CLAUDE_CODE} or later):\n  ${LAUNCH_COMMAND}`,
-    );
-  } else {
-    console.log(
-      `\nStart Claude Code${where} (just "claude") as agent ${name}: its hooks show it every message ` +
-        "and wake it when idle.",
-    );
-  }
-  if (scope === "project" && http === undefined) {
-    console.log(
-      "Its agent-mesh server is approved for this folder (in ~/.claude.json); Claude Code asks " +
-        "once whether you trust the folder itself.",
-    );
-  }
-  if (http !== undefined) {
-    console.log(
-      `The server must already be running at ${http} ("agent-mesh serve --http").`,
-    );
-  }
-  return 0;
-}
+    const statuses = changes.map((c) => ({ path: c.path, status: kit.statusOf(c) as string }));
+    if (ctx.json) {
+      return ctx.emit({
+        ok: true,
+        dry_run: dryRun,
+        changes: statuses,
+        launch: ctx.flags.channels ? kit.LAUNCH_COMMAND : "claude",
+      });
+    }
+    for (const { path, status } of statuses) {
+      ctx.print(`${dryRun && status !== "unchanged" ? `would be ${status}` : status}: ${path}`);
+    }
+    if (dryRun) ctx.print("dry run: nothing written");
+    const where = scope === "project" ? " in this folder" : "";
+    if (ctx.flags.channels) {
+      ctx.print(
+        `\nStart Claude Code${where} as agent ${name}. Messages reach it through its hooks on every ` +
+          `install; for channel wake-ups too (claude.ai login, Claude Code v${kit.MIN_CLAUDE_CODE} or later):\n  ${kit.LAUNCH_COMMAND}`,
+      );
+    } else {
+      ctx.print(
+        `\nStart Claude Code${where} (just "claude") as agent ${name}: its hooks show it every message ` +
+          "and wake it when idle.",
+      );
+    }
+    if (scope === "project" && http === undefined) {
+      ctx.print(
+        "Its agent-mesh server is approved in .claude/settings.json; Claude Code asks once " +
+          "whether you trust the folder itself.",
+      );
+    }
+    if (http !== undefined) {
+      ctx.print(`The server must already be running at ${http} ("agent-mesh serve --http").`);
+    }
+  },
+});

@@ -1,26 +1,50 @@
-import { parse, printJson } from "./_args.ts";
-import { withMesh } from "./_mesh.ts";
-import { who } from "../lib/mesh/presence.ts";
+import { displayWidth, inline, padColumns } from "../lib/text/safe_text.ts";
+import { defineCommand } from "./_cli/define.ts";
+import { obj } from "./_cli/shape.ts";
+import { AGENTS } from "./_shapes.ts";
 
-/** `agent-mesh who [--all] [--json]` */
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parse("who", argv, {
-    all: { type: "boolean" },
-    json: { type: "boolean" },
-  }, []);
-  const agents = await withMesh((mesh) => who(mesh, values.all === true));
-  if (values.json) {
-    printJson({ agents });
-    return 0;
-  }
-  if (agents.length === 0) console.log("no agents registered");
-  const width = Math.max(0, ...agents.map((a) => a.agent.length));
-  const now = Date.now() / 1000;
-  for (const a of agents) {
-    const state = a.online === false
-      ? "offline"
-      : `pid ${a.pid}, seen ${Math.max(0, Math.round(now - a.ts))}s ago`;
-    console.log(`${a.agent.padEnd(width)}  ${a.role || "-"}  (${state})`);
-  }
-  return 0;
+/** `3s`, `4m`, `2h`, `3d`. */
+function age(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
 }
+
+/** Rows as aligned columns; the last column is not padded. */
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i]))));
+  return rows.map((r) =>
+    r.map((cell, i) => (i === r.length - 1 ? cell : padColumns(cell, widths[i]))).join("  ")
+      .trimEnd()
+  );
+}
+
+/** `agent-mesh who`: the registry. */
+export default defineCommand({
+  name: "who",
+  summary: "list registered agents",
+  readOnly: true,
+  flags: {
+    all: {
+      type: "boolean",
+      help: "also agents with an inbox but no live registration (offline)",
+    },
+  },
+  output: obj({ agents: AGENTS }),
+  description: "Prints NAME, PID, SEEN (time since the registration was renewed) and ROLE.",
+  async run(ctx) {
+    const { who } = await ctx.lib();
+    const agents = await who(await ctx.mesh(), ctx.flags.all);
+    if (ctx.json) return ctx.emit({ agents });
+    if (agents.length === 0) return ctx.print("no agents registered");
+    const now = Date.now() / 1000;
+    const rows = agents.map((a) =>
+      a.online === false
+        ? [inline(a.agent), "-", "offline", "-"]
+        : [inline(a.agent), String(a.pid), `${age(now - a.ts)} ago`, inline(a.role) || "-"]
+    );
+    for (const line of table([["NAME", "PID", "SEEN", "ROLE"], ...rows])) ctx.print(line);
+  },
+});

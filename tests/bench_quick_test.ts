@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { skipRedis } from "./harness/redis_server.ts";
+import { claudeMissing } from "./harness/claude/skip.ts";
 
 const RUN = fileURLToPath(new URL("../bench/run.ts", import.meta.url));
 
@@ -26,6 +27,12 @@ const EXPECTED: [RegExp, string[]][] = [
   [/^monitor RSS$/, ["embedded", "redis"]],
   [/^serve --http RSS, idle$/, ["embedded", "redis"]],
   [/^serve --http RSS, \d+ sessions in mesh_listen$/, ["embedded", "redis"]],
+  // With the real Claude Code client (CI installs it; AGENT_MESH_REQUIRE_CLAUDE=1).
+  ...(claudeMissing() ? [] : [
+    [/^claude-wake-floor$/, ["none"]],
+    [/^claude-idle-wake$/, ["embedded", "redis"]],
+    [/^claude-mid-turn$/, ["embedded", "redis"]],
+  ] as [RegExp, string[]][]),
 ];
 
 interface Row {

@@ -32,17 +32,26 @@ for (const engine of engines()) {
       });
 
       await t.step(
-        "send --expect-reply adds expect_reply and deadline, default from is cli",
+        "send --expect-reply adds expect_reply and deadline, the sender from AGENT_MESH_AGENT",
         async () => {
-          const r = await m.cli("send", "bob", "answer me", "-e", "--within", "30", "-p");
+          const r = await m.cliEnv(
+            { AGENT_MESH_AGENT: "zed" },
+            "send",
+            "bob",
+            "answer me",
+            "-e",
+            "--within",
+            "30",
+            "-p",
+          );
           assert.equal(r.code, 0, r.stderr);
           assert.equal(r.stdout, "sent to bob\n");
           const last = (await store.revRange(`${p}:to_bob`, 1))[0];
-          assert.equal(last.fields.from, "cli");
+          assert.equal(last.fields.from, "zed");
           assert.equal(last.fields.expect_reply, "1");
           assert.ok(Number(last.fields.deadline) - Number(last.fields.ts) > 29);
           assert.equal(await store.length(`${p}:group`), 1, "private: no group echo");
-          const pending = JSON.parse((await m.cli("pending", "cli", "--json")).stdout);
+          const pending = JSON.parse((await m.cli("pending", "zed", "--json")).stdout);
           assert.equal(pending.entries.length, 1);
           assert.equal(pending.entries[0].peer, "bob");
           assert.equal(pending.entries[0].msg_id, last.fields.id);
@@ -62,7 +71,7 @@ for (const engine of engines()) {
         assert.equal(r.code, 0);
         assert.deepEqual(JSON.parse(r.stdout), { message: null, group: [] });
         const log = await Deno.readTextFile(`${m.home}/notify-bob.log`);
-        assert.equal(log, "📨 alice: hi bob\n📨 cli: answer me\n");
+        assert.equal(log, "📨 alice: hi bob\n📨 zed: answer me\n");
       });
 
       await t.step("listen shows group messages from others, not its own echoes", async () => {
@@ -74,7 +83,7 @@ for (const engine of engines()) {
         assert.equal(r.code, 0, r.stderr);
         assert.equal(
           r.stdout,
-          "[GROUP from alice] all hands\n[DIRECT from erin] line1\nline2\n",
+          "[GROUP alice → *] all hands\n[DIRECT from erin] line1\n  | line2\n",
         );
         assert.equal(
           await Deno.readTextFile(`${m.home}/notify-carol.log`),
@@ -117,12 +126,14 @@ for (const engine of engines()) {
       });
 
       await t.step("request and ping time out with exit 1", async () => {
+        // "nobody" is unknown: a warning, then the timeout, each one line on stderr.
         let r = await m.cli("request", "nobody", "hello?", "--from", "hal", "--timeout", "0.3");
         assert.equal(r.code, 1);
-        assert.equal(r.stderr, "timeout: no reply received\n");
+        assert.match(r.stderr, /^agent-mesh: Warning: "nobody" is not registered[^\n]*\n/);
+        assert.match(r.stderr, /\ntimeout: no reply received\n$/);
         r = await m.cli("ping", "nobody", "--timeout", "0.3");
         assert.equal(r.code, 1);
-        assert.match(r.stderr, /^timeout: no pong from nobody within 0.3s\n$/);
+        assert.equal(r.stderr, "timeout: no pong from nobody within 0.3s\n", "it has an inbox now");
         r = await m.cli("ping", "nobody", "--timeout", "0.3", "--json");
         assert.equal(r.code, 1);
         assert.deepEqual(JSON.parse(r.stdout), { ok: false });
@@ -200,7 +211,7 @@ for (const engine of engines()) {
         const r = await m.cli("ping", "pat", "--timeout", "10");
         assert.equal(r.code, 0, r.stderr);
         mon.kill("SIGTERM");
-        assert.equal((await mon.done()).code, 0);
+        assert.equal((await mon.done()).code, 130, "interrupted");
         assert.equal(await store.get(`${p}:registry:pat`), null);
       });
     },

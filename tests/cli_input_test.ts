@@ -14,7 +14,7 @@ const BAD: Array<{ why: string; args: string[]; env?: Record<string, string>; er
   {
     why: "unknown flag",
     args: ["send", "bob", "hi", "--bogus"],
-    error: /Unknown option '--bogus'/,
+    error: /^agent-mesh: Unknown flag "--bogus" \(see "agent-mesh help send"\)\n$/,
   },
   { why: "missing argument", args: ["send", "bob"], error: /Missing MESSAGE/ },
   { why: "extra argument", args: ["send", "bob", "hi", "there"], error: /Unexpected argument/ },
@@ -24,7 +24,35 @@ const BAD: Array<{ why: string; args: string[]; env?: Record<string, string>; er
     error: /--timeout "soon"/,
   },
   { why: "negative timeout", args: ["listen", "bob", "--timeout", "-1"], error: /negative/ },
-  { why: "request without --from", args: ["request", "bob", "hi"], error: /Missing --from/ },
+  {
+    why: "--expect-reply from the anonymous cli",
+    args: ["send", "bob", "hi", "-e"],
+    error: /Refusing --expect-reply from the anonymous "cli"/,
+  },
+  { why: "empty message", args: ["send", "bob", " "], error: /^agent-mesh: Empty message: / },
+  { why: "empty message from stdin", args: ["broadcast", "-"], error: /Empty message/ },
+  {
+    why: "message and --file",
+    args: ["send", "bob", "hi", "--file", "/dev/null"],
+    error: /Give MESSAGE as an argument or with --file, not both/,
+  },
+  {
+    why: "unreadable --file",
+    args: ["request", "bob", "--file", "/nonexistent/x"],
+    error: /Cannot read --file "\/nonexistent\/x"/,
+  },
+  {
+    why: "mistyped flag",
+    args: ["send", "bob", "hi", "--form", "al"],
+    error: /did you mean --from\?/,
+  },
+  {
+    why: "flag without its value",
+    args: ["ping", "bob", "--from"],
+    error: /Missing value for --from NAME/,
+  },
+  { why: "demo takes no flags", args: ["demo", "--bogus"], error: /Unknown flag "--bogus"/ },
+  { why: "setup without a target", args: ["setup"], error: /Missing TARGET: expected claude-code/ },
   {
     why: "oversized message",
     args: ["send", "bob", "x".repeat(11)],
@@ -37,7 +65,11 @@ const BAD: Array<{ why: string; args: string[]; env?: Record<string, string>; er
     env: { AGENT_MESH_GATE_LIMIT: "lots" },
     error: /Invalid AGENT_MESH_GATE_LIMIT "lots"/,
   },
-  { why: "unknown command", args: ["sned", "bob"], error: /Unknown command "sned"/ },
+  {
+    why: "unknown command",
+    args: ["sned", "bob"],
+    error: /^agent-mesh: Unknown command "sned" \(did you mean send\?\)\n$/,
+  },
 ];
 
 for (const engine of engines()) {

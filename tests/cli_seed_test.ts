@@ -20,11 +20,11 @@ for (const engine of engines()) {
       // # Send a message (appears on group stream + private stream of target)
       let r = await m.cli("send", "cortex", "hello from watchdog", "--from", "watchdog");
       assert.equal(r.code, 0, r.stderr);
-      await cortex.waitFor(/^\[DIRECT from watchdog\] hello from watchdog$/);
+      await cortex.waitFor(/^\d\d:\d\d:\d\d \[DIRECT from watchdog\] hello from watchdog$/);
       // # Send privately (only private stream of target, no group echo)
       r = await m.cli("send", "cortex", "private note", "--from", "watchdog", "--private");
       assert.equal(r.code, 0, r.stderr);
-      await cortex.waitFor(/^\[DIRECT from watchdog\] private note$/);
+      await cortex.waitFor(/^\d\d:\d\d:\d\d \[DIRECT from watchdog\] private note$/);
       const group = await m.opened.store.range(`${m.opened.prefix}:group`);
       assert.deepEqual(group.map((e) => e.fields.msg), ["hello from watchdog"]);
       assert.equal(group[0].fields.to, "cortex");
@@ -40,7 +40,7 @@ for (const engine of engines()) {
         "120",
       );
       assert.equal(r.code, 0, r.stderr);
-      await cortex.waitFor(/^\[DIRECT from watchdog\] please respond$/);
+      await cortex.waitFor(/^\d\d:\d\d:\d\d \[DIRECT from watchdog\] please respond$/);
 
       // # Listen (blocks up to --timeout seconds, default 60, returns on first DIRECT message)
       const listen = m.spawn(["listen", "watchdog", "--timeout", "30"]);
@@ -55,9 +55,10 @@ for (const engine of engines()) {
       await monitor.waitFor(/^monitoring watchdog/);
       r = await m.cli("monitor", "watchdog");
       assert.equal(r.code, 0);
-      assert.equal(r.stdout.trim(), "monitor already running for watchdog");
+      assert.equal(r.stdout, "");
+      assert.equal(r.stderr, `monitor already running for watchdog (pid ${monitor.child.pid})\n`);
       monitor.kill("SIGTERM");
-      assert.equal((await monitor.done()).code, 0);
+      assert.equal((await monitor.done()).code, 130);
 
       // # Ping
       r = await m.cli("ping", "cortex", "--from", "watchdog");
@@ -81,7 +82,8 @@ for (const engine of engines()) {
       assert.equal(r.code, 0, r.stderr);
       r = await m.cli("who");
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^cortex\s+main implementer\s+\(pid \d+, seen \d+s ago\)$/m);
+      assert.match(r.stdout, /^NAME\s+PID\s+SEEN\s+ROLE\n/);
+      assert.match(r.stdout, /^cortex\s+\d+\s+\d+s ago\s+main implementer$/m);
 
       // # Pending ledger
       r = await m.cli("pending", "watchdog");
@@ -89,7 +91,7 @@ for (const engine of engines()) {
       assert.match(r.stdout, /^-> cortex {2}due in \d+s {2}tries 0 {2}"please respond"$/m);
 
       cortex.kill("SIGTERM");
-      assert.equal((await cortex.done()).code, 0);
+      assert.equal((await cortex.done()).code, 130);
     },
   });
 }

@@ -39,7 +39,10 @@ Deno.test("--help lists every command; help COMMAND and COMMAND --help show its 
   const b = await runCli({}, ["send", "--help"]);
   assert.equal(a.code, 0);
   assert.equal(a.stdout, b.stdout);
-  assert.match(a.stdout, /^Usage: agent-mesh send TARGET MESSAGE/);
+  assert.match(
+    a.stdout,
+    /^Usage: agent-mesh send TARGET \(MESSAGE \| --file PATH\) \[--from NAME\]/,
+  );
   assert.match(a.stdout, /--expect-reply/);
   const bad = await runCli({}, ["help", "nope"]);
   assert.equal(bad.code, 2);
@@ -53,7 +56,8 @@ const TYPES: Record<string, string> = {
   ".json": "application/json",
 };
 
-Deno.test("deno run -A http://127.0.0.1:PORT/main.ts works with no local config", async () => {
+/** Serves this repository's files on a loopback port, as a raw-file host would. */
+function serveRepo(): AsyncDisposable & { url: string } {
   const root = fromFileUrl(new URL("..", import.meta.url));
   const ac = new AbortController();
   const server = Deno.serve(
@@ -71,23 +75,37 @@ Deno.test("deno run -A http://127.0.0.1:PORT/main.ts works with no local config"
       }
     },
   );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/main.ts`,
+    async [Symbol.asyncDispose]() {
+      ac.abort();
+      await server.finished;
+    },
+  };
+}
+
+/** Runs `deno ...args` in `cwd` with `env`. */
+async function deno(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+Deno.test("deno run -A http://127.0.0.1:PORT/main.ts works with no local config", async () => {
+  await using repo = serveRepo();
   const cwd = await Deno.makeTempDir();
   try {
-    const url = `http://127.0.0.1:${server.addr.port}/main.ts`;
-    const run = async (args: string[], env: Record<string, string> = {}) => {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--no-config", url, ...args],
-        cwd,
-        env: { NO_COLOR: "1", ...env },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      return {
-        code: out.code,
-        stdout: new TextDecoder().decode(out.stdout),
-        stderr: new TextDecoder().decode(out.stderr),
-      };
-    };
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      deno(["run", "-A", "--no-config", repo.url, ...args], cwd, env);
     const v = await run(["--version"]);
     assert.equal(v.code, 0, v.stderr);
     assert.equal(v.stdout, `agent-mesh ${VERSION}\n`);
@@ -98,9 +116,49 @@ Deno.test("deno run -A http://127.0.0.1:PORT/main.ts works with no local config"
     const l = await run(["listen", "bob", "--timeout", "5"], env);
     assert.equal(l.stdout, "[DIRECT from web] from a url\n", l.stderr);
   } finally {
-    ac.abort();
-    await server.finished;
     await Deno.remove(cwd, { recursive: true });
   }
   assert.ok(MAIN.endsWith("main.ts"));
+});
+
+Deno.test("a first run from a URL mixes no Download lines into the demo; --quiet keeps our stderr", async () => {
+  await using repo = serveRepo();
+  const cwd = await Deno.makeTempDir();
+  try {
+    // A fresh Deno cache: every module of the program is downloaded, by the demo and by each of
+    // its steps. npm packages come from the usual cache, so the test needs no network.
+    const cache = join(cwd, "deno-cache");
+    await Deno.mkdir(cache);
+    const info = await deno(["info", "--json"], cwd);
+    await Deno.symlink(join(JSON.parse(info.stdout).denoDir, "npm"), join(cache, "npm"));
+    const env = { DENO_DIR: cache, AGENT_MESH_REDIS_URL: "" };
+    const demo = await deno(["run", "-A", "--quiet", "--no-config", repo.url, "demo"], cwd, env);
+    assert.equal(demo.code, 0, demo.stderr);
+    assert.match(demo.stdout, /it is noon/);
+    assert.doesNotMatch(demo.stdout + demo.stderr, /Download/);
+    const home = { ...env, AGENT_MESH_HOME: cwd };
+    const ours = await deno(
+      ["run", "-A", "--quiet", MAIN, "listen", "x", "--timeout", "0"],
+      cwd,
+      home,
+    );
+    assert.equal(ours.stderr, "timeout: no message for x within 0s\n");
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+Deno.test("deno task install puts a launcher on PATH that runs quietly", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const repo = fromFileUrl(new URL("..", import.meta.url));
+    const r = await deno(["task", "install"], repo, { DENO_INSTALL_ROOT: root });
+    assert.equal(r.code, 0, r.stderr);
+    const bin = join(root, "bin", Deno.build.os === "windows" ? "agent-mesh.cmd" : "agent-mesh");
+    assert.match(await Deno.readTextFile(bin), /--quiet/);
+    const out = await new Deno.Command(bin, { args: ["--version"], stdout: "piped" }).output();
+    assert.equal(new TextDecoder().decode(out.stdout), `agent-mesh ${VERSION}\n`);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -39,7 +39,8 @@ interface Tally {
 
 function directTexts(lines: string[]): string[] {
   return lines.flatMap((l) => {
-    const m = /^\[DIRECT from s\d+\] (.*)$/.exec(l);
+    // A monitor line starts with its time (HH:MM:SS); a listen line does not.
+    const m = /^(?:\d\d:\d\d:\d\d )?\[DIRECT from s\d+\] (.*)$/.exec(l);
     return m ? [m[1]] : [];
   });
 }

@@ -56,7 +56,7 @@ for (const engine of engines()) {
       await mon.waitFor(/later/);
       assert.equal(mon.stderr.filter((l) => WARNING.test(l)).length, 1, mon.stderr.join("\n"));
       mon.kill("SIGTERM");
-      assert.equal((await mon.done()).code, 0);
+      assert.equal((await mon.done()).code, 130, "stopped by a signal: interrupted");
     },
   });
 
@@ -97,7 +97,8 @@ for (const engine of engines()) {
         "alice",
       );
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /^agent-mesh: Cannot update the pending ledger ".*": .*\n$/);
+      // (After the warning that bob is not known yet.)
+      assert.match(r.stderr, /\nagent-mesh: Cannot update the pending ledger ".*": .*\n$/);
       assert.equal(await m.opened.store.length(`${m.opened.prefix}:to_bob`), 0, "not delivered");
       assert.equal(await m.opened.store.length(`${m.opened.prefix}:group`), 0);
     },
@@ -111,7 +112,7 @@ Deno.test("register with a 201-character role creates no database", async () => 
     const env = { AGENT_MESH_HOME: dir, AGENT_MESH_DB: db, AGENT_MESH_REDIS_URL: "" };
     const r = await runCli(env, ["register", "bob", "--role", "r".repeat(201)]);
     assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.stderr, "agent-mesh: Invalid role: use text of at most 200 characters\n");
+    assert.match(r.stderr, /^agent-mesh: Invalid --role: use text of at most 200 characters/);
     assert.equal(await exists(db), false, "no database created");
     assert.equal((await runCli(env, ["register", "bob", "--role", "r".repeat(200)])).code, 0);
   } finally {
@@ -150,7 +151,7 @@ Deno.test("every numeric setting is refused outside its bounds, with one line, w
     // The bounds themselves are accepted.
     for (const s of Object.values(NUMERIC_SETTINGS)) {
       for (const v of [s.min, s.max]) {
-        const r = await runCli({ ...base, [s.name]: String(v) }, ["who"]);
+        const r = await runCli({ ...base, [s.name]: String(v) }, ["register", "ok"]);
         assert.equal(r.code, 0, `${s.name}=${v}: ${r.stderr}`);
       }
     }

@@ -166,13 +166,9 @@ Deno.test("setup claude-code", async (t) => {
       assert.equal(hook.async === true && hook.asyncRewake === true, event === "Stop", event);
     }
     assert.match(hooks.SessionStart[0].hooks[0].command, / --role 'reviews code'$/);
-    // The one thing written in the user's home: this folder's approval of the server.
-    assert.deepEqual([...(await snapshot(box.home)).keys()], [`${box.home}:.claude.json`]);
-    const claudeJson = await readJson(join(box.home, ".claude.json"));
-    const projects = claudeJson.projects as Record<string, { enabledMcpjsonServers: string[] }>;
-    assert.deepEqual(projects[await Deno.realPath(box.project)].enabledMcpjsonServers, [
-      "agent-mesh",
-    ]);
+    assert.deepEqual([...(await snapshot(box.home)).keys()], [], "home untouched");
+    // The server is approved for this project (else Claude Code stops at a dialog).
+    assert.deepEqual((await readJson(settings)).enabledMcpjsonServers, ["agent-mesh"]);
     assert.equal(await exists(`${mcp}.bak`), false);
   });
 
@@ -398,7 +394,7 @@ Deno.test("setup claude-code", async (t) => {
       [["claude-code", "--as", "a", "--http", "not a url"], /Invalid --http "not a url"/],
       [["claude-code", "--as", "a", "--role", "x".repeat(201)], /Invalid --role/],
       [["claude-code", "extra", "--as", "a"], /Unexpected argument "extra"/],
-      [["claude-code", "--as", "a", "--bogus"], /Unknown option '--bogus'/],
+      [["claude-code", "--as", "a", "--bogus"], /Unknown flag "--bogus"/],
       [["claude-code", "--as", "a"], /AGENT_MESH_REDIS_URL/, { AGENT_MESH_REDIS_URL: "http://x" }],
     ];
     for (const [args, message, env] of cases) {

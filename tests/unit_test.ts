@@ -9,7 +9,6 @@ import { loadConfig } from "../lib/config.ts";
 import { ConfigError, UsageError } from "../lib/errors.ts";
 import { Keys } from "../lib/mesh/keys.ts";
 import { notifyLine, parseEntry } from "../lib/mesh/message.ts";
-import { parse, seconds } from "../commands/_args.ts";
 
 Deno.test("gateVerdict() allows up to the limit, then observes or denies", () => {
   assert.equal(gateVerdict(1, 2, false), "allow");
@@ -142,17 +141,4 @@ Deno.test("parseEntry() reads the original's inbox entries", () => {
   });
   assert.equal(parseEntry({ id: "1-2", fields: { junk: "1" } }), null);
   assert.equal(notifyLine({ from: "a", text: "x\r\ny", id: "", ts: "" }), "📨 a: x  y\n");
-});
-
-Deno.test("parse() and seconds() turn bad command lines into UsageErrors", () => {
-  assert.deepEqual(parse("x", ["a", "--n", "1"], { n: { type: "string" } }, ["A"]).positionals, [
-    "a",
-  ]);
-  assert.throws(() => parse("x", [], {}, ["A"]), /Missing A/);
-  assert.throws(() => parse("x", ["a", "b"], {}, ["A"]), /Unexpected argument "b"/);
-  assert.throws(() => parse("x", ["--q"], {}, []), /Unknown option '--q'/);
-  assert.equal(seconds("1.5", "--t", 3), 1.5);
-  assert.equal(seconds(undefined, "--t", 3), 3);
-  assert.throws(() => seconds("", "--t", 3), UsageError);
-  assert.throws(() => seconds("1e400", "--t", 3), UsageError);
 });

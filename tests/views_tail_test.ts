@@ -72,7 +72,9 @@ for (const engine of engines()) {
       const p = m.opened.prefix;
       const store = m.opened.store;
       await m.cli("register", "typo", "--role", "mistake");
-      const sent = JSON.parse((await m.cli("send", "typo", "hi", "-e", "--json")).stdout);
+      const sent = JSON.parse(
+        (await m.cli("send", "typo", "hi", "-e", "--from", "zed", "--json")).stdout,
+      );
       await m.cli("send", "keep", "stay", "--from", "typo");
       assert.ok((await m.cli("who", "--all")).stdout.includes("typo"));
 

@@ -89,7 +89,20 @@ export function entryFor(o: ClaudeCodeSetup): McpEntry {
   return stdioEntry(o.self, o.name, o.role, engineEnv(o.env, o.cwd), o.channels === true);
 }
 
-/** Reads the two files and returns their planned changes; throws before anything is written. */
+/**
+ * A project's `.mcp.json` servers wait for the user's approval, and an interactive
+ * session stops at that dialog. Measured (Claude Code 2.1.197, trusted folder):
+ * `enabledMcpjsonServers: ["agent-mesh"]` in the project's settings approves the
+ * server, and only it. (Trusting the folder stays the user's decision.)
+ */
+function approve(settings: string): string {
+  const doc = parseConfig(settings) as { enabledMcpjsonServers?: unknown };
+  const enabled = Array.isArray(doc.enabledMcpjsonServers) ? doc.enabledMcpjsonServers : [];
+  if (enabled.includes(SERVER_NAME)) return settings;
+  return setJsonPath(settings, ["enabledMcpjsonServers"], [...enabled, SERVER_NAME]);
+}
+
+/** Reads the files and returns their planned changes; throws before anything is written. */
 export async function planClaudeCode(o: ClaudeCodeSetup): Promise<FileChange[]> {
   const entry = entryFor(o);
   const paths = targetPaths(o.scope, o.cwd, o.home);
@@ -109,6 +122,7 @@ export async function planClaudeCode(o: ClaudeCodeSetup): Promise<FileChange[]> 
       settingsBefore,
       (event) => hookCommand(o.self, event, o.name, o.role, env),
     );
+    if (o.scope === "project") settingsAfter = approve(settingsAfter);
   } catch (err) {
     if (!(err instanceof BadConfigFile)) throw err;
     throw new MeshError(`Cannot update ${paths.settings}: ${err.message}; fix or move it first`);
@@ -120,46 +134,5 @@ export async function planClaudeCode(o: ClaudeCodeSetup): Promise<FileChange[]> 
     { path: paths.settings, before: settingsBefore, after: settingsAfter },
     { path: paths.md, before: mdBefore, after: mdAfter },
   ];
-  if (o.scope === "project") changes.push(await approval(o));
   return changes;
-}
-
-/**
- * A project's `.mcp.json` servers wait for the user's approval; measured (Claude
- * Code 2.1.197): neither a trusted folder nor `enableAllProjectMcpServers` in the
- * project's settings approves them. The approval Claude Code itself records when
- * the user picks "Use this MCP server" is `projects[<folder>].enabledMcpjsonServers`
- * in `~/.claude.json`: setup records the same for agent-mesh's server, this folder
- * only. (Trusting the folder stays the user's decision, asked once by Claude Code.)
- */
-async function approval(o: ClaudeCodeSetup): Promise<FileChange> {
-  const path = join(o.home(), ".claude.json");
-  const before = await readIfExists(path);
-  let folder = o.cwd;
-  try {
-    folder = Deno.realPathSync(o.cwd); // Claude Code keys projects by the resolved folder
-  } catch { /* keep it as given */ }
-  let current: unknown;
-  try {
-    current = before?.trim() ? parseConfig(before) : {};
-  } catch (err) {
-    if (!(err instanceof BadConfigFile)) throw err;
-    throw new MeshError(`Cannot update ${path}: ${err.message}; fix or move it first`);
-  }
-  const project = (current as { projects?: Record<string, { enabledMcpjsonServers?: unknown }> })
-    .projects?.[folder];
-  const enabled = Array.isArray(project?.enabledMcpjsonServers)
-    ? project.enabledMcpjsonServers
-    : [];
-  if (enabled.includes(SERVER_NAME)) return { path, before, after: before ?? "" };
-  try {
-    const after = setJsonPath(before, ["projects", folder, "enabledMcpjsonServers"], [
-      ...enabled,
-      SERVER_NAME,
-    ]);
-    return { path, before, after };
-  } catch (err) {
-    if (!(err instanceof BadConfigFile)) throw err;
-    throw new MeshError(`Cannot update ${path}: ${err.message}; fix or move it first`);
-  }
 }
