@@ -351,6 +351,7 @@ async function approval() {
     "user settings enableAllProjectMcpServers": {
       userSettings: { enableAllProjectMcpServers: true },
     },
+    "untrusted folder, nothing set": { trusted: false },
     "untrusted folder, user settings enabledMcpjsonServers": {
       trusted: false,
       userSettings: { enabledMcpjsonServers: ["stub"] },
@@ -426,6 +427,7 @@ async function mcpList() {
           kind: r.kind,
           ...(r.method ? { method: r.method } : {}),
           ...(r.sig ? { sig: r.sig } : {}),
+          ...(r.parent ? { parent: r.parent } : {}),
         })),
       };
     });
