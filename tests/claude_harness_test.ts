@@ -13,10 +13,15 @@ import {
   startInteractive,
   startModel,
   stepOfTurn,
+  textOf,
+  toolResults,
   turnScript,
   waitForFile,
 } from "./harness/claude/mod.ts";
 import { skipClaude } from "./harness/claude/skip.ts";
+import { fromFileUrl } from "./harness/paths.ts";
+
+const STUB = fromFileUrl(new URL("./harness/claude/stub_mcp.ts", import.meta.url));
 
 const ignore = skipClaude();
 const OPTS = { ignore, sanitizeOps: true, sanitizeResources: true };
@@ -68,7 +73,10 @@ Deno.test(
     const req = await model.waitForRequest((r) =>
       r.isTurn && lastPrompt(r).includes("first prompt")
     );
-    assert.ok(req.text.includes(`UserPromptSubmit hook additional context: ${context}`), req.text);
+    assert.ok(
+      req.text.includes(`UserPromptSubmit hook additional context: ${context}`),
+      req.text.slice(-600),
+    );
     await session.waitForPane("OK.");
   },
 );
@@ -104,9 +112,9 @@ Deno.test(
     const turn = model.requests.filter((r) => r.isTurn);
     assert.deepEqual(turn.map(stepOfTurn), [0, 1, 2], model.describe());
     assert.ok(!turn[0].text.includes(tag));
-    assert.ok(turn[1].text.includes(`${tag}-1`), turn[1].text);
+    assert.ok(turn[1].text.includes(`${tag}-1`), turn[1].text.slice(-600));
     assert.ok(!turn[1].text.includes(`${tag}-2`));
-    assert.ok(turn[2].text.includes(`${tag}-2`), turn[2].text);
+    assert.ok(turn[2].text.includes(`${tag}-2`), turn[2].text.slice(-600));
   },
 );
 
@@ -154,4 +162,78 @@ for await (const _ of watcher) await take();
     before,
   );
   assert.match(woken.text, /Stop hook/);
+});
+
+Deno.test(
+  "an interactive session waits for a .mcp.json server and calls its tool",
+  OPTS,
+  async () => {
+    await using model = startModel();
+    await using home = await makeHome({
+      modelUrl: model.url,
+      // Approves the .mcp.json server and lets its tool run without a permission dialog.
+      userSettings: {
+        enabledMcpjsonServers: ["stub"],
+        permissions: { allow: ["mcp__stub__ping"] },
+      },
+    });
+    const log = `${home.home}/stub.jsonl`;
+    await home.writeProjectFile(".mcp.json", {
+      mcpServers: { stub: { command: "deno", args: ["run", "-A", STUB, log] } },
+    });
+    model.setScript(turnScript([{ tool: "mcp__stub__ping" }, "pinged"]));
+    await using session = await startInteractive(home);
+    await session.waitReady();
+    await session.waitForMcp("stub");
+    await session.submit("ping the stub");
+    const result = await model.waitForRequest((r) => toolResults(r).length > 0);
+    assert.ok(result.tools.includes("mcp__stub__ping"), result.tools.join(", "));
+    assert.equal(textOf(toolResults(result)), "pong");
+    assert.match(await Deno.readTextFile(log), /"method":"tools\/call"/);
+    await session.waitForPane("● pinged");
+  },
+);
+
+Deno.test("the stand-in model streams a scripted tool call and records what it was sent", async () => {
+  await using model = startModel({
+    script: turnScript([{ tool: "mcp__x__y", input: { a: 1 } }, "done"]),
+  });
+  const body = (messages: unknown[]) =>
+    JSON.stringify({ model: "m", stream: true, tools: [{ name: "mcp__x__y" }], messages });
+  const post = (path: string, b: string) =>
+    fetch(`${model.url}${path}`, { method: "POST", body: b }).then((r) => r.text());
+  const first = await post("/v1/messages?beta=true", body([{ role: "user", content: "go" }]));
+  const events = [...first.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(events, [
+    "message_start",
+    "content_block_start",
+    "content_block_delta",
+    "content_block_stop",
+    "message_delta",
+    "message_stop",
+  ]);
+  assert.match(first, /"partial_json":"\{\\"a\\":1\}"/);
+  assert.match(first, /"stop_reason":"tool_use"/);
+  const id = first.match(/"id":"(toolu_\w+)"/)![1];
+  const second = await post(
+    "/v1/messages?beta=true",
+    body([
+      { role: "user", content: "go" },
+      {
+        role: "assistant",
+        content: [{ type: "tool_use", id, name: "mcp__x__y", input: { a: 1 } }],
+      },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: "r" }] },
+    ]),
+  );
+  assert.match(second, /"text_delta","text":"done"/);
+  assert.match(second, /"stop_reason":"end_turn"/);
+  const count = await post("/v1/messages/count_tokens", "{}");
+  assert.ok(JSON.parse(count).input_tokens >= 0);
+  const turns = model.requests.filter((r) => r.isTurn);
+  assert.deepEqual(turns.map(stepOfTurn), [0, 1]);
+  assert.equal(model.requestsContaining("go").length, 2);
+  const seen = await model.waitForRequest((r) => r.path.endsWith("count_tokens"), 1000);
+  assert.equal(seen.index, 2);
+  await assert.rejects(model.waitForRequest(() => false, 50), /No matching model request/);
 });

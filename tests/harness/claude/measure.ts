@@ -14,6 +14,7 @@ import {
   type StandInModel,
   startInteractive,
   startModel,
+  textOf,
   turnScript,
   waitUntil,
 } from "./mod.ts";
@@ -112,20 +113,20 @@ async function events() {
     await waitUntil(
       "Stop hook",
       60_000,
-      () => records(log).find((r) => r.input.hook_event_name === "Stop"),
+      () => records(log).find((r) => r.input?.hook_event_name === "Stop"),
     );
     await session.submit("/exit");
     await session.waitExit();
     await waitUntil(
       "SessionEnd hook",
       30_000,
-      () => records(log).find((r) => r.input.hook_event_name === "SessionEnd"),
+      () => records(log).find((r) => r.input?.hook_event_name === "SessionEnd"),
     );
     const paneEnv = new Set(["TMUX", "TMUX_PANE", "TERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION"]);
     return relative(
       home,
       records(log).map((r) => ({
-        event: r.input.hook_event_name,
+        event: r.input?.hook_event_name,
         stdin: r.input,
         addedEnv: Object.fromEntries(
           Object.entries(r.env as Record<string, string>).filter(([k, v]) =>
@@ -162,7 +163,7 @@ async function end() {
         const stop = await waitUntil(
           "Stop hook",
           60_000,
-          () => records(log).find((r) => r.kind === "start" && r.input.hook_event_name === "Stop"),
+          () => records(log).find((r) => r.kind === "start" && r.input?.hook_event_name === "Stop"),
         );
         if (how === "exit") await session.submit("/exit");
         else session.kill(how.split(" ")[0] as Deno.Signal);
@@ -211,7 +212,7 @@ async function rewake() {
     await session.waitReady();
     await session.submit("hello");
     const stops = () =>
-      records(log).filter((r) => r.kind === "start" && r.input.hook_event_name === "Stop");
+      records(log).filter((r) => r.kind === "start" && r.input?.hook_event_name === "Stop");
     await waitUntil("first Stop hook", 60_000, () => stops()[0]);
     const before = model.requests.length;
     const start = performance.now();
@@ -219,12 +220,70 @@ async function rewake() {
     const woken = await model.waitForRequest((r) => r.text.includes("WAKE-TEXT"), 60_000, before);
     const latencyMs = Math.round(performance.now() - start);
     await waitUntil("second Stop hook", 60_000, () => stops()[1]);
-    const prompts = records(log).filter((r) => r.input.hook_event_name === "UserPromptSubmit");
+    const prompts = records(log).filter((r) => r.input?.hook_event_name === "UserPromptSubmit");
     return {
       releaseToRequestMs: latencyMs,
       lastMessage: woken.body.messages.at(-1),
       userPromptSubmitPrompts: prompts.map((r) => r.input.prompt),
       stopHookActive: stops().map((r) => r.input.stop_hook_active),
+    };
+  });
+}
+
+/**
+ * Async rewake Stop hooks of successive turns: does a new one replace the old? And a rewake
+ * while a turn runs: is it injected into that turn, or does it start the next one?
+ */
+async function busy() {
+  return await withHome({}, async (home, model, log) => {
+    const notes = await home.writeProjectFile("notes.txt", "x\n");
+    await home.setProjectSettings(hookSettings({
+      Stop: {
+        type: "command",
+        command: probe(log, "rewake", "BUSY-WAKE"),
+        async: true,
+        asyncRewake: true,
+      },
+    }));
+    await using session = await startInteractive(home);
+    await session.waitReady();
+    const stops = () =>
+      records(log).filter((r) => r.kind === "start" && r.input?.hook_event_name === "Stop");
+    await session.submit("one");
+    const first = await waitUntil("first Stop hook", 60_000, () => stops()[0]);
+    await session.submit("two");
+    const second = await waitUntil("second Stop hook", 60_000, () => stops()[1]);
+    const bothAlive = isRunning(first.pid) && isRunning(second.pid);
+    // Turn three: a tool call whose first answer waits until the first hook has exited 2.
+    model.setScript(async (req) => {
+      if (!req.isTurn || !req.text.includes("three")) return undefined;
+      if (req.body.messages.at(-1)?.content?.some?.((b: Rec) => b.type === "tool_result")) {
+        return "three done";
+      }
+      Deno.writeTextFileSync(`${log}.release.${first.pid}`, "");
+      await waitUntil("release", 10_000, () => isRunning(first.pid) ? null : true);
+      // Measurement only: leave the client a moment to take the hook's exit in.
+      await new Promise((r) => setTimeout(r, 1000));
+      return { tool: "Read", input: { file_path: notes } };
+    });
+    const before = model.requests.length;
+    await session.submit("three");
+    const woken = await model.waitForRequest((r) => r.text.includes("BUSY-WAKE"), 60_000, before);
+    const shape = (m: Rec) =>
+      `${m.role}:${
+        typeof m.content === "string"
+          ? "text"
+          : m.content.map((b: Rec) => b.type === "text" ? textOf(b.text).slice(0, 30) : b.type)
+            .join("+")
+      }`;
+    return {
+      stopHooksOfTwoTurnsBothAlive: bothAlive,
+      // The woken request's last messages: a tool_result of turn three before the wake text
+      // means the wake joined the running turn.
+      wokenTail: woken.body.messages.slice(-4).map(shape),
+      wokenLastMessage: woken.body.messages.at(-1),
+      requests: model.describe(),
+      aliveStopHooks: stops().filter((r) => isRunning(r.pid)).length,
     };
   });
 }
@@ -292,9 +351,14 @@ async function approval() {
     "user settings enableAllProjectMcpServers": {
       userSettings: { enableAllProjectMcpServers: true },
     },
+    "untrusted folder, nothing set": { trusted: false },
     "untrusted folder, user settings enabledMcpjsonServers": {
       trusted: false,
       userSettings: { enabledMcpjsonServers: ["stub"] },
+    },
+    "untrusted folder, project settings enableAllProjectMcpServers": {
+      trusted: false,
+      projectSettings: { enableAllProjectMcpServers: true },
     },
   };
   const out: Rec = {};
@@ -308,13 +372,26 @@ async function approval() {
     });
     const interactive = await withHome({ ...v, mcpJson }, async (home) => {
       await using session = await startInteractive(home);
-      const dialog = session.waitForPane(/New MCP server found|Do you trust/, 20_000).then(
-        (pane) => pane.includes("Do you trust") ? "trust dialog" : "MCP approval dialog",
-      );
+      const dialog = session.waitForPane(/New MCP server found|Yes, I trust this folder/, 20_000)
+        .then((pane) =>
+          pane.includes("trust this folder") ? "trust dialog" : "MCP approval dialog"
+        );
       const loaded = session.waitForMcp("stub", 20_000).then(() => "loaded without a prompt");
       return await Promise.any([dialog, loaded]).catch(() => "neither loaded nor asked");
     });
-    out[name] = { print: print ? "loaded" : "not loaded", interactive };
+    const list = await withHome({ ...v, mcpJson }, async (home) => {
+      const run = await new Deno.Command("claude", {
+        args: ["mcp", "list"],
+        cwd: home.project,
+        env: home.env,
+        clearEnv: true,
+        stdin: "null",
+        stdout: "piped",
+      }).output();
+      return new TextDecoder().decode(run.stdout).split("\n").find((l) => l.startsWith("stub:"))
+        ?.replace(/.* - /, "");
+    });
+    out[name] = { print: print ? "loaded" : "not loaded", interactive, "mcp list": list };
   }
   return out;
 }
@@ -350,6 +427,7 @@ async function mcpList() {
           kind: r.kind,
           ...(r.method ? { method: r.method } : {}),
           ...(r.sig ? { sig: r.sig } : {}),
+          ...(r.parent ? { parent: r.parent } : {}),
         })),
       };
     });
@@ -429,7 +507,7 @@ async function sources() {
         `${n} hook runs`,
         60_000,
         () => records(log).length >= n || null,
-        () => JSON.stringify(records(log).map((r) => r.input.hook_event_name)),
+        () => JSON.stringify(records(log).map((r) => r.input?.hook_event_name)),
       );
     const turn = async (session: Awaited<ReturnType<typeof startInteractive>>, prompt: string) => {
       const before = model.requests.length;
@@ -465,7 +543,7 @@ async function sources() {
     }
     return {
       runs: records(log).map((r) =>
-        `${r.input.session_id.slice(0, 8)} ${r.input.hook_event_name} ${
+        `${r.input.session_id.slice(0, 8)} ${r.input?.hook_event_name} ${
           r.input.source ?? r.input.reason
         }`
       ),
@@ -479,6 +557,7 @@ const all: Record<string, () => Promise<unknown>> = {
   events,
   end,
   rewake,
+  busy,
   timeout: () => timeout(),
   approval,
   "mcp-list": mcpList,

@@ -6,7 +6,8 @@
  * - `context TEXT`: prints TEXT as the event's additionalContext;
  * - `context-size N`: prints an additionalContext of N characters (`<000000><000001>…`);
  * - `linger`: stays, recording signals and the moment its parent or grandparent changes
- *   (and whether its stdout/stderr pipes still work then), until `LOG.release` appears;
+ *   (and whether its stdout/stderr pipes still work then), until `LOG.release` or
+ *   `LOG.release.PID` appears (it removes it);
  * - `rewake TEXT`: like linger, then prints `REWAKE-<pid> TEXT` on stderr and exits 2;
  * - `stubborn`: like linger, but ignores SIGTERM.
  */
@@ -105,11 +106,15 @@ if (import.meta.main) {
         });
         last = now;
       }
-      try {
-        Deno.removeSync(`${log}.release`);
-      } catch {
-        return;
-      }
+      const released = [`${log}.release.${Deno.pid}`, `${log}.release`].some((path) => {
+        try {
+          Deno.removeSync(path);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      if (!released) return;
       clearInterval(timer);
       record({ kind: "released" });
       if (mode === "rewake") {

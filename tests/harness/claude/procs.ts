@@ -34,6 +34,16 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/** Whether `pid` has ended but was not reaped by its parent yet. */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] === "Z";
+  } catch {
+    return false;
+  }
+}
+
 /** Every pid in /proc (none where there is no /proc, as on macOS). */
 function allPids(): number[] {
   try {

@@ -15,7 +15,14 @@ const send = (message: unknown) =>
     encoder.encode(JSON.stringify({ jsonrpc: "2.0", ...message as object }) + "\n"),
   );
 
-record({ kind: "spawn", ppid: Deno.ppid });
+const parent = (() => {
+  try {
+    return Deno.readTextFileSync(`/proc/${Deno.ppid}/cmdline`).split("\0").join(" ").trim();
+  } catch {
+    return null;
+  }
+})();
+record({ kind: "spawn", ppid: Deno.ppid, parent });
 for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
   Deno.addSignalListener(sig, () => {
     record({ kind: "signal", sig });

@@ -4,6 +4,8 @@
  * kill the whole server when done.
  */
 
+import { isZombie } from "./procs.ts";
+
 const decoder = new TextDecoder();
 
 /** Options of `startTmux`. */
@@ -103,6 +105,7 @@ export async function startTmux(options: TmuxOptions): Promise<Tmux> {
     throw e;
   }
   const pid = Number((await must("display-message", "-p", "-t", "main", "#{pane_pid}")).trim());
+  const serverPid = Number((await must("display-message", "-p", "#{pid}")).trim());
   return {
     socket,
     pid,
@@ -125,10 +128,18 @@ export async function startTmux(options: TmuxOptions): Promise<Tmux> {
         "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}",
       );
       const [dead, status, signal] = r.out.trim().split("|");
-      if (!r.ok || dead !== "1") return null;
-      // The pane is dead once its terminal closes; the status comes when the process is reaped.
+      if (!r.ok) return null;
       if (signal) return 128 + Number(signal);
-      return status ? Number(status) : null;
+      if (dead === "1" && status) return Number(status);
+      if (isZombie(pid)) {
+        // Debian's tmux (built with libutempter) can miss the SIGCHLD of its pane's process:
+        // the process stays a zombie and the pane never gets its exit status (tmux issues
+        // #311, #4559). Another SIGCHLD makes the server reap it.
+        try {
+          Deno.kill(serverPid, "SIGCHLD");
+        } catch { /* server gone */ }
+      }
+      return null;
     },
     kill,
   };
