@@ -1,3 +1,5 @@
+import type { OverdueAction } from "../lib/mesh/ledger.ts";
+import { inline } from "../lib/text/safe_text.ts";
 import { defineCommand } from "./_cli/define.ts";
 import { lit, num, obj, oneOf, str, union } from "./_cli/shape.ts";
 import { clock, directLines, groupLine } from "./_show.ts";
@@ -20,15 +22,25 @@ export default defineCommand({
   name: "monitor",
   summary: "run a listener for NAME until stopped (one per name per host)",
   args: [{ name: "NAME", type: "name", help: "whose inbox to read" }],
-  flags: { stealth: { type: "boolean", help: "print nothing" } },
+  flags: {
+    stealth: { type: "boolean", help: "print nothing" },
+    role: {
+      type: "string",
+      value: "TEXT",
+      maxLength: 200,
+      help: "the role registered for NAME, shown by who (default: keep the one registered)",
+    },
+  },
   output: union(
     obj({ event: oneOf("direct", "group"), message: MESSAGE }),
     obj({ event: lit("already_running"), agent: str, pid: num }),
+    obj({ event: oneOf("reping", "escalate"), to: str, peer: str, note: str, tries: num }),
   ),
   description:
     "Registers NAME, prints every message as listen does, each line after the time it\n" +
     "was sent (HH:MM:SS), answers pings, re-pings overdue --expect-reply messages and\n" +
-    'escalates them to "watchdog". With --json, one document per line. Ctrl-C or SIGTERM\n' +
+    "escalates them to AGENT_MESH_ESCALATE_TO (default watchdog), saying so. With --json,\n" +
+    "one document per line. Ctrl-C or SIGTERM\n" +
     "deregisters NAME and stops it (exit 130). A second monitor of NAME on this host says\n" +
     "so on stderr and exits 0.",
   async run(ctx) {
@@ -50,7 +62,28 @@ export default defineCommand({
       await lockFile.write(new TextEncoder().encode(`${Deno.pid}\n`));
       const mesh = await ctx.mesh();
       const signal = ctx.signal;
-      await lib.housekeeping(mesh, name, true);
+      // The chase, said as it happens: the sender sees its monitor re-ping and escalate.
+      const report = (actions: OverdueAction[]) => {
+        for (const { kind, entry, to = "?", unheard } of actions) {
+          if (quiet) continue;
+          const doc = { event: kind, to, peer: entry.peer, note: entry.note, tries: entry.tries };
+          if (ctx.json) ctx.emit(doc);
+          else if (kind === "reping") {
+            ctx.print(
+              `${clock()} [re-ping → ${to}] no reply yet (try ${entry.tries}): ${
+                inline(entry.note)
+              }`,
+            );
+          } else {
+            ctx.print(
+              `${clock()} [escalate → ${to}] no reply from ${entry.peer}: ${inline(entry.note)}`,
+            );
+            if (unheard) ctx.note(`warning: no agent ${to} is on the mesh to read the escalation`);
+          }
+        }
+      };
+      if (ctx.flags.role !== undefined) await lib.register(mesh, name, ctx.flags.role);
+      report(await lib.housekeeping(mesh, name, true));
       if (!quiet) {
         ctx.note(`monitoring ${name} on the ${mesh.store.engine} engine (Ctrl-C stops)`, false);
       }
@@ -76,7 +109,7 @@ export default defineCommand({
           await delivery.ack();
         }
         if (Date.now() - last >= HOUSEKEEPING_MS && !signal.aborted) {
-          await lib.housekeeping(mesh, name, true);
+          report(await lib.housekeeping(mesh, name, true));
           last = Date.now();
         }
       }

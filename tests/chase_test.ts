@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { MAIN, type Mesh, openMesh } from "./harness/cli.ts";
 import { stdioAgent } from "./harness/mcp_server.ts";
 import { engines } from "./harness/store_engines.ts";
+import { eventually } from "./harness/timing.ts";
 
 const embedded = engines().find((e) => e.name === "embedded")!;
 
@@ -65,7 +66,12 @@ Deno.test("a monitor re-pings overdue replies, escalates spent ones, and a reply
   const r = await mesh.cli("send", "alice", "looks good", "--from", "bob");
   assert.equal(r.code, 0, r.stderr);
   await monitor.waitFor(/looks good/);
-  const left = await ledger(mesh, "alice");
+  // Cleared when the message is acknowledged, just after it is shown.
+  const left = await eventually(
+    () => ledger(mesh, "alice"),
+    (l) => l.length === 1,
+    "bob's entry cleared",
+  );
   assert.deepEqual(left.map((e) => e.peer), ["carol"]);
 });
 
@@ -115,4 +121,38 @@ Deno.test("a bound MCP session chases its agent's overdue replies once it is use
   await using alice = await stdioAgent(mesh.env, ["--as", "alice"]);
   await alice.call("mesh_who");
   assert.equal((await next(mesh, "bob"))?.text, "[re-ping] please review");
+});
+
+Deno.test("monitor says when it re-pings and escalates, and warns when nobody hears it", async () => {
+  await using mesh = await openMesh(embedded);
+  await writeLedger(mesh, "alice", [entry("bob", "please review", 0), entry("carol", "ship?", 4)]);
+  const monitor = mesh.spawn(["monitor", "alice", "--role", "chaser"], {
+    AGENT_MESH_ESCALATE_TO: "nobody",
+  });
+  await monitor.waitFor(/\[re-ping → bob\] no reply yet \(try 1\): please review/);
+  await monitor.waitFor(/\[escalate → nobody\] no reply from carol: ship\?/);
+  await monitor.waitFor(/warning: no agent nobody is on the mesh/);
+  const who = JSON.parse((await mesh.cli("who", "--json")).stdout).agents;
+  assert.deepEqual(who.map((a: { role: string }) => a.role), ["chaser"]);
+});
+
+Deno.test("pending cancel ID and pending clear PEER drop entries without messaging anyone", async () => {
+  await using mesh = await openMesh(embedded);
+  const a = entry("bob", "one", 0);
+  await writeLedger(mesh, "alice", [a, entry("bob", "two", 0), entry("carol", "three", 0)]);
+  const env = { AGENT_MESH_AGENT: "alice" };
+  const cancel = await mesh.cliEnv(env, "pending", "cancel", a.id);
+  assert.equal(cancel.code, 0, cancel.stderr);
+  assert.deepEqual((await ledger(mesh, "alice")).map((e) => e.note), ["two", "three"]);
+  const clear = await mesh.cliEnv(env, "pending", "clear", "bob", "--json");
+  assert.deepEqual(JSON.parse(clear.stdout), { removed: 1 });
+  assert.deepEqual((await ledger(mesh, "alice")).map((e) => e.note), ["three"]);
+  const missing = await mesh.cliEnv(env, "pending", "cancel", "nope");
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /No pending entry "nope" for alice/);
+  const anonymous = await mesh.cli("pending", "clear", "carol");
+  assert.equal(anonymous.code, 2);
+  // Nothing was sent to anyone.
+  const r = await mesh.cli("listen", "bob", "--timeout", "0", "--json");
+  assert.equal(JSON.parse(r.stdout).message, null);
 });
