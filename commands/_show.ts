@@ -8,9 +8,12 @@ import type { Message } from "../lib/mesh/message.ts";
 import { block, inline } from "../lib/text/safe_text.ts";
 
 /** `[DIRECT from X] text`, and for a request the command that answers it. */
-export function directLines(m: Message, me: string): string {
+export function directLines(m: Message, me: string, expired = false): string {
   const line = `[DIRECT from ${inline(m.from)}] ${block(m.text)}`;
   if (!m.reply_to) return line;
+  if (expired) {
+    return `${line}\n  ↳ request expired: ${inline(m.from)} no longer waits for an answer`;
+  }
   return `${line}\n  ↳ request: answer with  agent-mesh reply ${
     inline(m.reply_to)
   } "YOUR ANSWER" --from ${me}`;

@@ -33,7 +33,8 @@ export default defineCommand({
     const { timeout, stealth } = ctx.flags;
     const quiet = stealth || ctx.json;
     const mesh = await ctx.mesh();
-    const { appendNotify, housekeeping, nextDirect } = await ctx.lib();
+    const lib = await ctx.lib();
+    const { appendNotify, housekeeping, nextDirect } = lib;
     const signal = ctx.signal;
     const group: Message[] = [];
     if (!stealth) ctx.waiting(`up to ${timeout}s for a message to ${name}`);
@@ -57,7 +58,11 @@ export default defineCommand({
     }
     // Shown first, acknowledged last: a crash in between repeats, never loses.
     if (ctx.json) ctx.emit({ message: delivery.message, group });
-    else if (!stealth) ctx.print(directLines(delivery.message, name));
+    else if (!stealth) {
+      const key = delivery.message.reply_to;
+      const ask = key ? await lib.askOf(mesh, key.slice(key.lastIndexOf(":") + 1)) : null;
+      ctx.print(directLines(delivery.message, name, ask?.state === "done"));
+    }
     await appendNotify(mesh, name, delivery.message);
     await delivery.ack();
   },

@@ -104,7 +104,11 @@ export default defineCommand({
           const message = delivery.message;
           if (quiet) { /* shown nowhere, still logged and acknowledged */ }
           else if (ctx.json) ctx.emit({ event: "direct", message });
-          else ctx.print(`${clock(message.ts)} ${directLines(message, name)}`);
+          else {
+            const key = message.reply_to;
+            const ask = key ? await lib.askOf(mesh, key.slice(key.lastIndexOf(":") + 1)) : null;
+            ctx.print(`${clock(message.ts)} ${directLines(message, name, ask?.state === "done")}`);
+          }
           await lib.appendNotify(mesh, name, message);
           await delivery.ack();
         }

@@ -314,3 +314,12 @@ Deno.test("hook Stop under claude -p (CLAUDE_CODE_ENTRYPOINT=sdk-cli) does not w
   assert.deepEqual([r.code, r.stderr], [0, ""]);
   assert.equal(await waiterFile(mesh)(), "", "no waiter was armed");
 });
+
+Deno.test("listen shows a request whose asker has gone as expired", async () => {
+  await using mesh = await openMesh(embedded);
+  const gone = await mesh.cli("request", "alice", "quick?", "--from", "bob", "--timeout", "0");
+  assert.equal(gone.code, 1);
+  const r = await mesh.cli("listen", "alice", "--timeout", "5");
+  assert.match(r.stdout, /\[DIRECT from bob\] quick\?\n {2}↳ request expired: bob no longer waits/);
+  assert.doesNotMatch(r.stdout, /agent-mesh reply/);
+});

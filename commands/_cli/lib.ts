@@ -20,6 +20,7 @@ export { history } from "../../lib/mesh/listen.ts";
 export { removeAgent } from "../../lib/mesh/remove.ts";
 export { checkEvent, parseHookInput, readStdin as readHookInput } from "../../lib/hooks/input.ts";
 export { runHook } from "../../lib/hooks/run.ts";
+export { askOf } from "../../lib/mesh/asks.ts";
 export { loadConfig, userHome } from "../../lib/config.ts";
 export { join } from "node:path";
 export { agentFile, ensureHome } from "../../lib/paths.ts";
