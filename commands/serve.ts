@@ -39,7 +39,7 @@ function binding(values: Record<string, string | boolean | undefined>): Binding 
   return { agent, role, group: values.group === true };
 }
 
-/** `agent-mesh serve [--as NAME [--role TEXT] [--group]] | [--http [--port N] [--host ADDR] [--insecure]]` */
+/** `agent-mesh serve [--as NAME [--role TEXT] [--group]] | [--http [--port N] [--host ADDR] [--insecure]] [--allow-views]` */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse("serve", argv, {
     http: { type: "boolean" },
@@ -49,7 +49,9 @@ export async function run(argv: string[]): Promise<number> {
     as: { type: "string" },
     role: { type: "string" },
     group: { type: "boolean" },
+    "allow-views": { type: "boolean" },
   }, []);
+  const allowViews = values["allow-views"] === true;
   const http = values.http === true;
   if (!http && (values.port !== undefined || values.host !== undefined || values.insecure)) {
     throw new UsageError(
@@ -77,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (!http) {
       const { serveStdio } = await import("../mcp/stdio.ts");
-      await serveStdio(mesh, bind);
+      await serveStdio(mesh, { bind, allowViews });
       return 0;
     }
     const { serveHttp } = await import("../mcp/http/serve.ts");
@@ -87,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
         hostname,
         port: listenPort,
         token,
+        allowViews,
         signal: interrupt.signal,
         onListen: (addr) => {
           const shown = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;

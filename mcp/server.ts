@@ -8,6 +8,7 @@ import { ALWAYS, type Binding, type Carrier, type ChannelEvent, runChannel } fro
 import { logError, type SessionContext } from "./context.ts";
 import { agentInstructions, INSTRUCTIONS } from "./instructions.ts";
 import { Outbox } from "./outbox.ts";
+import { RequestGuard } from "./requests.ts";
 import {
   AjvJsonSchemaValidator,
   type jsonSchemaValidator,
@@ -26,6 +27,8 @@ export interface ServerOptions {
   bind?: Binding;
   /** What carries those events (default: the transport, always able to send). */
   carrier?: Carrier;
+  /** Let a bound session read other agents' history and pending ledger (`serve --allow-views`). */
+  allowViews?: boolean;
 }
 
 /** One session's server. */
@@ -33,6 +36,8 @@ export interface MeshServer {
   server: McpServer;
   /** The session's context, as the tools see it. */
   session: SessionContext;
+  /** Its requests in flight (the HTTP front reserves the ids of a POST with it). */
+  requests: RequestGuard;
   /** Connects the server to `transport` (use instead of `server.connect`). */
   connect(transport: Transport): Promise<void>;
   /** Ends the session: aborts its waits and closes the server. Safe to call twice. */
@@ -64,10 +69,12 @@ function before(p: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
 export function createServer(options: ServerOptions): MeshServer {
   const closing = new AbortController();
   const outbox = new Outbox();
+  const requests = new RequestGuard();
   const bind = options.bind;
   const session: SessionContext = {
     mesh: options.mesh,
     agent: bind?.agent,
+    allowViews: options.allowViews === true,
     signal: closing.signal,
     sent: (id, signal) => outbox.sent(id, signal),
   };
@@ -100,7 +107,9 @@ export function createServer(options: ServerOptions): MeshServer {
   return {
     server,
     session,
+    requests,
     async connect(transport) {
+      requests.attach(transport);
       outbox.attach(transport);
       await server.connect(transport);
     },

@@ -68,7 +68,7 @@ for (const engine of engines()) {
       });
       assert.equal(refused.isError, true);
       assert.match(JSON.stringify(refused.content), /Cannot send as \\"mallory\\"/);
-      const asking = ann.call<{ reply: { from: string; text: string } | null }>("mesh_request", {
+      const asking = ann.call<{ reply: string | null; reply_from: string | null }>("mesh_request", {
         to: "bob",
         message: "ready?",
         timeout_s: 30,
@@ -81,8 +81,8 @@ for (const engine of engines()) {
       assert.equal(question.meta.from, "ann");
       assert.match(question.meta.reply_to, REPLY_KEY);
       await bob.call("mesh_reply", { reply_to: question.meta.reply_to, text: "yes" });
-      const { reply } = await asking;
-      assert.deepEqual([reply?.from, reply?.text], ["bob", "yes"]);
+      const answer = await asking;
+      assert.deepEqual([answer.reply_from, answer.reply], ["bob", "yes"]);
       assert.deepEqual(await bob.channel.quietFor(300), []);
       assert.deepEqual(ann.channel.events, [], "ann got nothing: nothing was sent to her");
 

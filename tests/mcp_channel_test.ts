@@ -175,7 +175,7 @@ for (const engine of engines()) {
       await using alice = await stdioAgent(mesh.env, ["--as", "alice"]);
       await using bob = await stdioAgent(mesh.env, ["--as", "bob"]);
 
-      const asking = alice.call<{ reply: { from: string; text: string } | null }>(
+      const asking = alice.call<{ reply: string | null; reply_from: string | null }>(
         "mesh_request",
         { to: "bob", message: "Is /v2/orders ready?", timeout_s: 60 },
       );
@@ -184,8 +184,8 @@ for (const engine of engines()) {
       assert.equal(question.meta.from, "alice");
       assert.match(question.meta.reply_to, REPLY_KEY);
       await bob.call("mesh_reply", { reply_to: question.meta.reply_to, text: "Yes, merged" });
-      const { reply } = await asking;
-      assert.deepEqual([reply?.from, reply?.text], ["bob", "Yes, merged"]);
+      const answer = await asking;
+      assert.deepEqual([answer.reply_from, answer.reply], ["bob", "Yes, merged"]);
 
       await bob.call("mesh_send", { to: "alice", message: "Deployed to staging too" });
       const [note] = await alice.channel.until(1);
