@@ -135,7 +135,7 @@ ${JSON_FLAG}`,
     name: "serve",
     summary: "run the MCP server (stdio by default, or HTTP with --http)",
     usage:
-      "serve [--as NAME [--role TEXT] [--group]] | serve --http [--port PORT] [--host ADDRESS] [--insecure]",
+      "serve [--as NAME [--role TEXT] [--group]] [--allow-views] | serve --http [--port PORT] [--host ADDRESS] [--insecure] [--allow-views]",
     help: `  --as NAME           the session is agent NAME (default: $AGENT_MESH_AGENT):
                       registered while it runs, tools send as NAME, and every
                       direct message to NAME is pushed to the client as a
@@ -149,16 +149,33 @@ ${JSON_FLAG}`,
   --port PORT         HTTP port (default: 8765; 0 picks a free one)
   --host ADDRESS      address to bind (default: 127.0.0.1, this machine only)
   --insecure          allow a non-loopback --host without AGENT_MESH_TOKEN
+  --allow-views       let a session bound to an agent read other agents'
+                      history and pending ledger (it acts on its own name only)
 With AGENT_MESH_TOKEN set, every HTTP endpoint but /health requires
-"Authorization: Bearer <token>". Requests whose Host or Origin is not this
-server are refused. Over stdio, stdout carries only MCP; logs go to stderr.`,
+"Authorization: Bearer <token>". Once an agent has a token ("agent-mesh token"),
+a session opened as that agent needs it. Requests whose Host or Origin is not
+this server are refused. Over stdio, stdout carries only MCP; logs go to stderr.`,
     load: () => loadCommand("serve"),
+  },
+  {
+    name: "token",
+    summary: "create, list or revoke the token an agent needs with serve --http",
+    usage: "token create NAME | token list [--json] | token revoke NAME",
+    help: `  create NAME         print a new random token for NAME, once (only its SHA-256
+                      is kept, in $AGENT_MESH_HOME/agent-tokens.json, mode 0600)
+  list                the agents that have a token (never the tokens)
+  revoke NAME         remove NAME's token
+${JSON_FLAG}
+Once any agent has a token, "serve --http" requires a session opened as NAME
+(/mcp?as=NAME, X-Agent-Name) to send "Authorization: Bearer <NAME's token>", and
+a session bound to no agent to send AGENT_MESH_TOKEN (refused without it).`,
+    load: () => loadCommand("token"),
   },
   {
     name: "setup",
     summary: "set up Claude Code to join the mesh as agent NAME, with messages pushed in",
     usage:
-      "setup claude-code --as NAME [--role TEXT] [--scope project|user] [--http URL] [--dry-run]",
+      "setup claude-code --as NAME [--role TEXT] [--scope project|user] [--http URL] [--dry-run] | setup redis-acl NAME",
     help: `  --as NAME           the agent Claude Code sessions here act as (required)
   --role TEXT         what the agent does, shown by who
   --scope SCOPE       project (default): ./.mcp.json and ./CLAUDE.md;
@@ -171,7 +188,9 @@ AGENT_MESH_REDIS_URL, AGENT_MESH_DB and AGENT_MESH_PREFIX set now) and an
 "## Agent Mesh" section in CLAUDE.md; other servers and sections are kept as they
 are, and a changed file's previous content is kept in FILE.bak. Running it again
 changes nothing. Then start Claude Code with:
-  claude --dangerously-load-development-channels server:agent-mesh`,
+  claude --dangerously-load-development-channels server:agent-mesh
+"setup redis-acl NAME" prints the Redis ACL user (ACL SETUSER, Redis 7) that
+lets agent NAME use a shared Redis without reading or taking others' messages.`,
     load: () => loadCommand("setup"),
   },
   {

@@ -22,9 +22,16 @@ export async function run(argv: string[]): Promise<number> {
         text,
       },
     );
-    if (values.json) printJson({ reply });
+    // Anyone may write to a reply key: say so when the answer is not from the agent asked.
+    const other = reply !== null && reply.from !== to;
+    if (values.json) printJson({ reply, ...(reply ? { unexpected_author: other } : {}) });
     else if (reply) console.log(reply.text);
     else console.error("timeout: no reply received");
+    if (other) {
+      console.error(
+        `agent-mesh: this reply was written by "${reply.from}", not by "${to}" whom you asked`,
+      );
+    }
     return reply ? 0 : 1;
   } finally {
     interrupt.dispose();

@@ -10,23 +10,34 @@ import {
   type Scope,
 } from "../lib/setup/claude_code.ts";
 import { httpUrl } from "../lib/setup/mcp_json.ts";
+import { aclSetUser, aclUser, freshPassword } from "../lib/setup/redis_acl.ts";
 import { statusOf, writeChange } from "../lib/setup/files.ts";
 import { unifiedDiff } from "../lib/setup/diff.ts";
 
-const TARGETS = ["claude-code"];
+const TARGETS = ["claude-code", "redis-acl"];
 const ROLE_MAX = 200;
 
 /** `agent-mesh setup claude-code --as NAME [--role TEXT] [--scope project|user] [--http URL] [--dry-run]` */
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals: [target] } = parse("setup", argv, {
-    as: { type: "string" },
-    role: { type: "string" },
-    scope: { type: "string" },
-    http: { type: "string" },
-    "dry-run": { type: "boolean" },
-  }, ["TARGET"]);
+  const { values, positionals: [target, extra] } = parse(
+    "setup",
+    argv,
+    {
+      as: { type: "string" },
+      role: { type: "string" },
+      scope: { type: "string" },
+      http: { type: "string" },
+      "dry-run": { type: "boolean" },
+    },
+    ["TARGET"],
+    ["NAME"],
+  );
   if (!TARGETS.includes(target)) {
     throw new UsageError(`Unknown target "${target}": expected ${TARGETS.join(" or ")}`);
+  }
+  if (target === "redis-acl") return redisAcl(argv);
+  if (extra !== undefined) {
+    throw new UsageError(`Unexpected argument "${extra}" (see "agent-mesh help setup")`);
   }
   const name = str(values.as);
   if (name === undefined) throw new UsageError('Missing --as NAME (see "agent-mesh help setup")');
@@ -80,5 +91,30 @@ export async function run(argv: string[]): Promise<number> {
         "mesh_history shows them either way.",
     );
   }
+  return 0;
+}
+
+/** `agent-mesh setup redis-acl NAME`: prints the Redis ACL user of agent NAME. */
+function redisAcl(argv: string[]): number {
+  const { positionals: [, name] } = parse("setup", argv, {}, ["TARGET", "NAME"]);
+  checkName(name);
+  const config = loadConfig();
+  const password = freshPassword();
+  console.log(aclSetUser(name, config.prefix, password));
+  let url = `redis://${aclUser(name)}:${password}@HOST:6379/0`;
+  if (config.redisUrl) {
+    const u = new URL(config.redisUrl);
+    u.username = aclUser(name);
+    u.password = password;
+    url = u.toString();
+  }
+  console.error(
+    `agent-mesh: run the line above as a Redis admin (Redis 7 or later), for example\n` +
+      `  agent-mesh setup redis-acl ${name} | redis-cli -u redis://ADMIN:PASSWORD@HOST:6379\n` +
+      `then give agent ${name} (the password is shown only here):\n` +
+      `  AGENT_MESH_REDIS_URL=${url}\n` +
+      `It lets ${name} take from its own inbox only and write only its own registry entry; ` +
+      `what a Redis ACL cannot protect is in the README ("A shared Redis").`,
+  );
   return 0;
 }
