@@ -182,6 +182,12 @@ export class AgentTokens {
     return this.#broken || this.#tokens.size > 0;
   }
 
+  /** True when `name` has a token. */
+  has(name: string): boolean {
+    this.#refresh();
+    return this.#tokens.has(name);
+  }
+
   /** True when `token` is `name`'s token; compared in constant time. */
   verify(name: string, token: string | undefined): boolean {
     this.#refresh();

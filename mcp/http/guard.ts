@@ -112,7 +112,9 @@ export class Guard {
         return unauthorized(
           given === undefined
             ? `agent tokens are on: send Authorization: Bearer <the token of "${agent}"> (agent-mesh token create ${agent})`
-            : `wrong token for agent "${agent}"`,
+            : this.#agents!.has(agent)
+            ? `wrong token for agent "${agent}"`
+            : `agent "${agent}" has no token (agent-mesh token create ${agent})`,
         );
       }
       if (!this.#token) {
