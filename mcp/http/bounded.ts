@@ -29,6 +29,13 @@ export interface BoundedOptions {
   meter?: QueueMeter;
 }
 
+/** What a dropped body's consumer reads: the server logs the drop itself, once. */
+export class StreamDropped extends Error {
+  constructor() {
+    super("Stream dropped: the client read nothing for too long");
+  }
+}
+
 /** Resolves after every microtask queued so far has run. */
 function macrotask(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -177,7 +184,7 @@ export class BoundedBody {
     if (how === "dropped" || how === "overflow") {
       // The consumer's read fails: Deno then ends the response, and the client sees its stream end.
       try {
-        this.#controller.error(new Error("Stream dropped: the client read nothing for too long"));
+        this.#controller.error(new StreamDropped());
       } catch { /* already closed */ }
       this.#deliver?.();
     }

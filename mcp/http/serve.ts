@@ -7,7 +7,7 @@ import { MeshError } from "../../lib/errors.ts";
 import { AgentTokens } from "../../lib/tokens.ts";
 import { VERSION } from "../../lib/version.ts";
 import { logError } from "../context.ts";
-import { QueueMeter } from "./bounded.ts";
+import { QueueMeter, StreamDropped } from "./bounded.ts";
 import { DEFAULT_LIMITS, SessionBudget, type SessionLimits } from "./budget.ts";
 import { Guard } from "./guard.ts";
 import { json, RPC, rpcError } from "./respond.ts";
@@ -159,7 +159,8 @@ export async function startHttp(mesh: Mesh, o: Omit<HttpOptions, "signal">): Pro
         ready.resolve(addr);
       },
       onError: (err) => {
-        logError("request failed", err);
+        // A body dropped past its bound is logged where it is dropped.
+        if (!(err instanceof StreamDropped)) logError("request failed", err);
         return rpcError(500, RPC.internalError, "Internal error");
       },
     }, async (req, info) => {
