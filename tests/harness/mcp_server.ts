@@ -77,8 +77,6 @@ export async function runCli(
 /** A spawned `serve --http` process. */
 export interface HttpServer extends AsyncDisposable {
   readonly port: number;
-  /** The server's process id. */
-  readonly pid: number;
   /** `http://127.0.0.1:<port>` */
   readonly base: string;
   /** What the server wrote on stderr so far. */
@@ -152,7 +150,6 @@ export async function startHttpServer(
   }
   return {
     port,
-    pid: child.pid,
     base,
     stderr: () => err.text,
     stop,
