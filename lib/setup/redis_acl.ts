@@ -21,7 +21,6 @@ const OWN_COMMANDS = [
   "client|setname",
   "client|getname",
   "client|id",
-  "client|setinfo",
   "quit",
   "reset",
   // transactions and the rate gate's script
