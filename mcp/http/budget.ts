@@ -3,7 +3,8 @@
  * cannot lock everyone else out: a cap per agent name and per anonymous client
  * address below the server's cap, and sessions that were opened and never used
  * (no request but initialize, no stream) are closed after a minute, or at once
- * to make room when the server is full.
+ * to make room when the server is full. A legacy SSE session holds its stream
+ * from the start: it ends when its client goes, and is never reaped as unused.
  */
 import { RPC, rpcError } from "./respond.ts";
 

@@ -14,9 +14,6 @@ import { json, RPC, rpcError } from "./respond.ts";
 import { SseSessions } from "./sse.ts";
 import { StreamableSessions } from "./streamable.ts";
 
-/** Most sessions (of both kinds together) one server holds. */
-export const MAX_SESSIONS = DEFAULT_LIMITS.total;
-
 /** Most bytes one stream holds for a client that does not read before it is dropped. */
 export const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 

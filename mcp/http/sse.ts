@@ -135,7 +135,8 @@ export class SseSessions {
     const tenant: Tenant = {
       principal,
       opened: this.o.budget.now(),
-      used: false,
+      // Its stream is open from the start, and a client gone ends it: never reaped as unused.
+      used: true,
       close: (why) => {
         this.o.log(`agent-mesh: ${label()} ${why}`);
         transport.close().catch(() => {});
@@ -172,10 +173,7 @@ export class SseSessions {
     }
     const body = await readJsonBody(req, this.o.maxBodyBytes);
     if ("error" in body) return body.error;
-    const parsed = body.value as { method?: unknown; id?: unknown } | null;
-    if (typeof parsed?.method === "string" && parsed.method !== "initialize" && "id" in parsed) {
-      session.tenant.used = true;
-    }
+    const parsed = body.value;
     try {
       await session.transport.handleMessage(parsed, {
         requestInfo: { headers: Object.fromEntries(req.headers), url },
