@@ -139,6 +139,7 @@ export interface RunningHttp {
 /** Starts listening; resolves once the server accepts connections. */
 export async function startHttp(mesh: Mesh, o: Omit<HttpOptions, "signal">): Promise<RunningHttp> {
   let app: ReturnType<typeof createHandler> | null = null;
+  const agentTokens = new AgentTokens(mesh.config.home);
   const ready = Promise.withResolvers<{ hostname: string; port: number }>();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
@@ -150,7 +151,7 @@ export async function startHttp(mesh: Mesh, o: Omit<HttpOptions, "signal">): Pro
           hostname: o.hostname,
           port: addr.port,
           token: o.token,
-          agentTokens: new AgentTokens(mesh.config.home),
+          agentTokens,
         });
         app = createHandler(mesh, guard, o);
         ready.resolve(addr);
@@ -171,6 +172,11 @@ export async function startHttp(mesh: Mesh, o: Omit<HttpOptions, "signal">): Pro
   }
   const addr = await ready.promise;
   o.onListen?.({ hostname: addr.hostname, port: addr.port });
+  if (agentTokens.on()) {
+    (o.log ?? console.error)(
+      "agent-mesh: agent tokens are on: a session opened as an agent needs that agent's token",
+    );
+  }
   return {
     port: addr.port,
     handler: app!,
