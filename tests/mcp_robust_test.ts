@@ -160,16 +160,19 @@ async function nextEvent(
   buffer: { text: string },
   test: (m: Rpc) => boolean,
 ): Promise<Rpc> {
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + 20_000; // in all: keep-alive comments come every 15 s
+  for (;;) {
     for (const m of buffer.text.matchAll(/^data: (\{.*\})$/gm)) {
       const msg = JSON.parse(m[1]);
       if (test(msg)) return msg;
     }
-    const { value, done } = await withDeadline(reader.read(), 20_000, "an SSE event");
-    if (done) break;
+    const left = deadline - Date.now();
+    const { value, done } = left > 0
+      ? await withDeadline(reader.read(), left, `a matching SSE event in ${buffer.text}`)
+      : { value: "", done: true };
+    if (done) throw new Error(`no matching event in: ${buffer.text}`);
     buffer.text += value;
   }
-  throw new Error(`no matching event in: ${buffer.text}`);
 }
 
 Deno.test("Streamable HTTP refuses a reused id in flight (409) and tools/call without params (-32602)", async () => {
