@@ -28,6 +28,7 @@ export const COMMAND_NAMES: readonly string[] = [
   "rm",
   "serve",
   "dashboard",
+  "token",
   "setup",
   "hook",
   "demo",

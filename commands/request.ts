@@ -1,6 +1,6 @@
 import { escapeControls } from "../lib/text/safe_text.ts";
 import { defineCommand } from "./_cli/define.ts";
-import { nullable, obj } from "./_cli/shape.ts";
+import { bool, nullable, obj } from "./_cli/shape.ts";
 import { checkTarget, FILE, FROM, messageArg, STRICT } from "./_common.ts";
 import { REPLY } from "./_shapes.ts";
 
@@ -22,7 +22,7 @@ export default defineCommand({
     file: FILE,
     strict: STRICT,
   },
-  output: obj({ reply: nullable(REPLY) }),
+  output: obj({ reply: nullable(REPLY), "unexpected_author?": bool }),
   description:
     "Prints the reply's text. The target sees the request with the key that answers it\n" +
     '(agent-mesh reply KEY "ANSWER"); listen and monitor show the exact command.',
@@ -42,7 +42,12 @@ export default defineCommand({
     });
     if (signal.aborted) return; // reported as interrupted, not as a timeout
     if (reply) {
-      ctx.emit({ reply }, escapeControls(reply.text));
+      // Anyone may write to a reply key: say so when the answer is not from the agent asked.
+      const other = reply.from !== to;
+      ctx.emit({ reply, unexpected_author: other }, escapeControls(reply.text));
+      if (other) {
+        ctx.note(`this reply was written by "${reply.from}", not by "${to}" whom you asked`);
+      }
       return 0;
     }
     ctx.emit({ reply: null });

@@ -60,6 +60,11 @@ export default defineCommand({
       type: "boolean",
       help: "allow a non-loopback --host without AGENT_MESH_TOKEN",
     },
+    "allow-views": {
+      type: "boolean",
+      help: "let a session bound to an agent read other agents' history and ledger\n" +
+        "(mesh_history, mesh_pending); it still acts only as its own agent",
+    },
   },
   requires: { port: "http", host: "http", insecure: "http", group: "channels" },
   conflicts: [{
@@ -99,7 +104,10 @@ export default defineCommand({
     }
     const mesh = await ctx.mesh();
     if (!http) {
-      await (await lib.loadStdio()).serveStdio(mesh, bind);
+      await (await lib.loadStdio()).serveStdio(mesh, {
+        bind,
+        allowViews: ctx.flags["allow-views"],
+      });
       return 0;
     }
     const { serveHttp } = await lib.loadHttp();
@@ -108,6 +116,7 @@ export default defineCommand({
       hostname,
       port,
       token,
+      allowViews: ctx.flags["allow-views"],
       signal,
       onListen: (addr) => {
         const shown = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;

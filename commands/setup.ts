@@ -1,3 +1,4 @@
+import { UsageError } from "../lib/errors.ts";
 import { defineCommand } from "./_cli/define.ts";
 import { arr, bool, lit, obj, str } from "./_cli/shape.ts";
 
@@ -5,13 +6,19 @@ import { arr, bool, lit, obj, str } from "./_cli/shape.ts";
 export default defineCommand({
   name: "setup",
   summary: "set up Claude Code to join the mesh as agent NAME: MCP server, hooks, CLAUDE.md",
-  args: [{ name: "TARGET", choices: ["claude-code"], help: "what to set up: claude-code" }],
+  args: [
+    {
+      name: "TARGET",
+      choices: ["claude-code", "redis-acl"],
+      help: "claude-code (this folder or --scope user), or redis-acl (print a Redis ACL user)",
+    },
+    { name: "NAME", type: "name", optional: true, help: "redis-acl only: the agent" },
+  ],
   flags: {
     as: {
       type: "name",
       value: "NAME",
-      required: true,
-      help: "the agent Claude Code sessions here act as",
+      help: "the agent Claude Code sessions here act as (claude-code: required)",
     },
     role: {
       type: "string",
@@ -54,11 +61,44 @@ export default defineCommand({
     "servers, hooks and sections are kept, and a changed file's previous content is\n" +
     'kept in FILE.bak. Running it again changes nothing. Then start Claude Code: "claude".',
   async run(ctx) {
-    const name = ctx.flags.as;
-    const role = ctx.flags.role || undefined;
-    const { scope, http } = ctx.flags;
     const lib = await ctx.lib();
     const kit = await lib.loadSetup();
+    if (ctx.args.TARGET === "redis-acl") {
+      const agent = ctx.args.NAME;
+      if (!agent) throw new UsageError("Missing NAME (usage: agent-mesh setup redis-acl NAME)");
+      const stray = (["as", "role", "http", "channels", "dry-run"] as const).find((f) =>
+        ctx.flags[f] !== undefined && ctx.flags[f] !== false
+      );
+      if (stray) throw new UsageError(`--${stray} goes with setup claude-code, not redis-acl`);
+      const password = kit.freshPassword();
+      ctx.print(kit.aclSetUser(agent, ctx.config.prefix, password));
+      let url = `redis://${kit.aclUser(agent)}:${password}@HOST:6379/0`;
+      if (ctx.config.redisUrl) {
+        const u = new URL(ctx.config.redisUrl);
+        u.username = kit.aclUser(agent);
+        u.password = password;
+        url = u.toString();
+      }
+      ctx.note(
+        `run the line above as a Redis admin (Redis 7 or later), for example\n` +
+          `  agent-mesh setup redis-acl ${agent} | redis-cli -u redis://ADMIN:PASSWORD@HOST:6379\n` +
+          `then give agent ${agent} (the password is shown only here):\n` +
+          `  AGENT_MESH_REDIS_URL=${url}\n` +
+          `It lets ${agent} take from its own inbox only and write only its own registry entry; ` +
+          `what a Redis ACL cannot protect is in the README ("A shared Redis").`,
+        false,
+      );
+      return 0;
+    }
+    if (ctx.args.NAME !== undefined) {
+      throw new UsageError(
+        `Unexpected argument "${ctx.args.NAME}" (setup claude-code takes --as NAME)`,
+      );
+    }
+    const name = ctx.flags.as;
+    if (!name) throw new UsageError('Missing --as NAME (see "agent-mesh help setup")');
+    const role = ctx.flags.role || undefined;
+    const { scope, http } = ctx.flags;
     // Checked before any file is read: the URL, or the engine settings handed to the server.
     if (http !== undefined) kit.httpUrl(http, name);
     else lib.loadConfig();

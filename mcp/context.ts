@@ -15,6 +15,8 @@ export interface SessionContext {
   readonly mesh: Mesh;
   /** The agent this session acts as (`serve --as NAME`, `/mcp?as=NAME`), or undefined. */
   readonly agent?: string;
+  /** A bound session may read other agents' history and ledger (`serve --allow-views`). */
+  readonly allowViews?: boolean;
   /** Aborts when the session closes. */
   readonly signal: AbortSignal;
   /**
@@ -35,6 +37,24 @@ export function sender(session: SessionContext, fromAgent: string | undefined): 
     );
   }
   return fromAgent ?? session.agent ?? DEFAULT_SENDER;
+}
+
+/**
+ * The agent name a tool acts on: any in a session bound to no agent; in a bound
+ * session its own only, except read-only `view`s when the server allows them.
+ */
+export function ownName(
+  session: SessionContext,
+  name: string,
+  o: { tool: string; view?: boolean },
+): string {
+  if (session.agent === undefined || name === session.agent) return name;
+  if (o.view && session.allowViews) return name;
+  throw new UsageError(
+    `Cannot use ${o.tool} for "${name}": this session is agent "${session.agent}" and acts on its own name only${
+      o.view ? " (serve --allow-views lets it read others)" : ""
+    }`,
+  );
 }
 
 /** A tool result: `doc` as structured content and the same JSON as text. */

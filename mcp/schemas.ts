@@ -2,6 +2,9 @@
  * The zod pieces the tools share: input fields whose validation errors are one
  * clear sentence naming the field, and the shapes of the results.
  */
+import { GateDeniedError } from "../lib/errors.ts";
+import type { Verdict } from "../lib/mesh/gate.ts";
+import type { Message } from "../lib/mesh/message.ts";
 import { NAME_MAX, NAME_PATTERN } from "../lib/names.ts";
 import { z } from "./sdk.ts";
 
@@ -74,6 +77,7 @@ export const fromAgent = nameField(
 export const messageSchema = z.object({
   from: z.string().describe("Sender"),
   text: z.string().describe("Message text"),
+  msg: z.string().describe("The same text, under the original tool's name"),
   id: z.string().describe("Message id"),
   ts: z.string().describe("Send time, Unix seconds as a decimal string"),
   reply_to: z.string().optional().describe(
@@ -82,14 +86,32 @@ export const messageSchema = z.object({
   to: z.string().optional().describe('Group messages only: the target ("*" for a broadcast)'),
 });
 
-/** A send's result. */
+/** A message in a tool result: `msg` beside `text`, as the original's clients read it. */
+export function toolMessage(m: Message): Message & { msg: string } {
+  return { ...m, msg: m.text };
+}
+
+/** A send's result; a send the rate gate refused is `ok: false` (the original's answer), not an error. */
 export const sentShape = {
-  ok: z.literal(true),
-  id: z.string().describe("Id of the message sent"),
+  ok: z.boolean().describe("True when sent; false when the rate gate refused it (see error)"),
+  id: z.string().optional().describe("Id of the message sent"),
   verdict: z.enum(["allow", "observe", "deny"]).describe(
-    'Rate gate verdict: "observe" means over the limit but delivered (and audited)',
+    'Rate gate verdict: "observe" means over the limit but delivered (and audited); "deny": refused',
   ),
+  error: z.string().optional().describe("Why the send was refused"),
 };
+
+/** The result of a send, or `ok: false` with the reason when the enforced rate gate refused it. */
+export async function gatedSend<T extends { ok: true; id: string; verdict: Verdict }>(
+  sending: Promise<T>,
+): Promise<T | { ok: false; verdict: "deny"; error: string }> {
+  try {
+    return await sending;
+  } catch (err) {
+    if (!(err instanceof GateDeniedError)) throw err;
+    return { ok: false, verdict: "deny", error: err.message };
+  }
+}
 
 /** A registry entry. */
 export const agentSchema = z.object({

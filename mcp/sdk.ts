@@ -21,9 +21,12 @@ export type { RequestHandlerExtra } from "npm:@modelcontextprotocol/sdk@1.32.2/s
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/types"
 export {
   type CallToolResult,
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
   isJSONRPCRequest,
   isJSONRPCResultResponse,
   type JSONRPCMessage,
+  JSONRPCMessageSchema,
   type RequestId,
   type ServerNotification,
   type ServerRequest,

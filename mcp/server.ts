@@ -15,9 +15,9 @@ import {
 import { logError, type SessionContext } from "./context.ts";
 import { agentInstructions, INSTRUCTIONS } from "./instructions.ts";
 import { Outbox } from "./outbox.ts";
+import { RequestGuard } from "./requests.ts";
 import {
   AjvJsonSchemaValidator,
-  isJSONRPCRequest,
   type jsonSchemaValidator,
   McpServer,
   type Transport,
@@ -34,6 +34,8 @@ export interface ServerOptions {
   bind?: Binding;
   /** What carries those events (default: the transport, always able to send). */
   carrier?: Carrier;
+  /** Let a bound session read other agents' history and pending ledger (`serve --allow-views`). */
+  allowViews?: boolean;
 }
 
 /** One session's server. */
@@ -41,6 +43,8 @@ export interface MeshServer {
   server: McpServer;
   /** The session's context, as the tools see it. */
   session: SessionContext;
+  /** Its requests in flight (the HTTP front reserves the ids of a POST with it). */
+  requests: RequestGuard;
   /** Connects the server to `transport` (use instead of `server.connect`). */
   connect(transport: Transport): Promise<void>;
   /** Ends the session: aborts its waits and closes the server. Safe to call twice. */
@@ -72,10 +76,12 @@ function before(p: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
 export function createServer(options: ServerOptions): MeshServer {
   const closing = new AbortController();
   const outbox = new Outbox();
+  const requests = new RequestGuard();
   const bind = options.bind;
   const session: SessionContext = {
     mesh: options.mesh,
     agent: bind?.agent,
+    allowViews: options.allowViews === true,
     signal: closing.signal,
     sent: (id, signal) => outbox.sent(id, signal),
   };
@@ -125,14 +131,14 @@ export function createServer(options: ServerOptions): MeshServer {
   return {
     server,
     session,
+    requests,
     async connect(transport) {
+      requests.onRequest = (method) => {
+        if (method === "tools/call") used();
+      };
+      requests.attach(transport);
       outbox.attach(transport);
       await server.connect(transport);
-      const receive = transport.onmessage;
-      transport.onmessage = (message, extra) => {
-        if (isJSONRPCRequest(message) && message.method === "tools/call") used();
-        receive?.(message, extra);
-      };
     },
     cleanup() {
       // Closing the server closes the transport, whose onclose calls cleanup again.

@@ -51,7 +51,7 @@ Deno.test("the usage line names every flag the parser accepts, required ones unb
     for (const a of c.args) assert.ok(usage.includes(a.name), `${c.name}: ${a.name}`);
   }
   const setup = await loadCommand("setup");
-  assert.match(usageLine(setup), /^agent-mesh setup TARGET --as NAME \[--role TEXT\]/);
+  assert.match(usageLine(setup), /^agent-mesh setup TARGET \[NAME\] \[--as NAME\] \[--role TEXT\]/);
   const request = await loadCommand("request");
   assert.match(
     usageLine(request),
@@ -109,11 +109,14 @@ Deno.test("parseCommand() types the values and checks names, numbers and choices
     /^--as, --role, --channels and --group go with stdio/,
   );
   const setup = await loadCommand("setup");
-  usageError(() => parse(setup, []), /^Missing TARGET: expected claude-code \(usage: /);
-  usageError(() => parse(setup, ["claude-code"]), /^Missing --as NAME \(usage: /);
+  usageError(
+    () => parse(setup, []),
+    /^Missing TARGET: expected claude-code or redis-acl \(usage: /,
+  );
+  // (setup claude-code without --as is refused when it runs: redis-acl takes no --as.)
   usageError(
     () => parse(setup, ["claude-cod", "--as", "a"]),
-    /Unknown target "claude-cod": expected claude-code \(did you mean claude-code\?\)/,
+    /Unknown target "claude-cod": expected claude-code or redis-acl \(did you mean claude-code\?\)/,
   );
   usageError(
     () => parse(setup, ["claude-code", "--as", "a", "--scope", "usr"]),
@@ -129,6 +132,7 @@ Deno.test("the sender is --from, else AGENT_MESH_AGENT, else the anonymous cli, 
     request: ["bob", "hi"],
     reply: ["mesh:reply:" + "a".repeat(32), "hi"],
     ack: ["bob", "hi"],
+    pending: ["cancel", "0c1d"], // whose ledger to change
   };
   for (const [name, args] of Object.entries(argv)) {
     const cmd = await loadCommand(name);

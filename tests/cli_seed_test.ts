@@ -88,7 +88,10 @@ for (const engine of engines()) {
       // # Pending ledger
       r = await m.cli("pending", "watchdog");
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^-> cortex {2}due in \d+s {2}tries 0 {2}"please respond"$/m);
+      assert.match(
+        r.stdout,
+        /^-> cortex {2}due in \d+s {2}tries 0 {2}"please respond" {2}id [0-9a-f-]{36}$/m,
+      );
 
       cortex.kill("SIGTERM");
       assert.equal((await cortex.done()).code, 130);

@@ -1,7 +1,8 @@
 /**
  * In-process checks of the MCP server (createServer + the SDK's in-memory
  * transport): a listen acknowledges its message only once the response reached
- * the client, and waits are clamped.
+ * the client (the README's promise: a transport whose send fails or never
+ * completes leaves the message to be given out again), and waits are clamped.
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../lib/config.ts";
@@ -13,7 +14,8 @@ import { type ToolExtra, waiting } from "../mcp/wait.ts";
 import { Client, InMemoryTransport } from "./harness/mcp_sdk.ts";
 import { openTestMesh } from "./harness/mcp_server.ts";
 import { type EngineCase, engines } from "./harness/store_engines.ts";
-import { sleep } from "./harness/timing.ts";
+import { openEnvMesh, unacknowledged } from "./harness/mcp_probe.ts";
+import { sleep, withDeadline } from "./harness/timing.ts";
 
 async function openMesh(engine: EngineCase, leaseS: number): Promise<Mesh & AsyncDisposable> {
   const test = await openTestMesh(engine, { AGENT_MESH_LEASE_S: String(leaseS) });
@@ -116,3 +118,52 @@ Deno.test("waiting() clamps the wait and reports progress only with a token", as
     params: { progressToken: "t1", progress: 0, total: 3, message: "waiting" },
   }]);
 });
+
+for (const engine of engines()) {
+  for (const fault of ["fails", "never completes"] as const) {
+    Deno.test({
+      name:
+        `mesh_listen acknowledges only once its response was handed over: a send that ${fault} gives the message out again (${engine.name})`,
+      ignore: engine.ignore,
+      ...engine.testOptions,
+      async fn() {
+        await using test = await openTestMesh(engine);
+        await using mesh = await openEnvMesh(test.env);
+        const sent = await mesh.send({ from: "ann", to: "ivy", text: "hand me over" });
+        const server = createServer({ mesh });
+        const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+        const attempted = Promise.withResolvers<void>();
+        const send = serverSide.send.bind(serverSide);
+        // The transport under the server: the response carrying the message never arrives.
+        serverSide.send = (message, options) => {
+          if ("result" in message && JSON.stringify(message.result).includes(sent.id)) {
+            attempted.resolve();
+            return fault === "fails"
+              ? Promise.reject(new Error("connection reset"))
+              : new Promise<void>(() => {});
+          }
+          return send(message, options);
+        };
+        await server.connect(serverSide);
+        const client = new Client({ name: "test", version: "0" });
+        await client.connect(clientSide);
+        try {
+          const cancel = new AbortController();
+          const listening = client.callTool(
+            { name: "mesh_listen", arguments: { name: "ivy", timeout_s: 5 } },
+            undefined,
+            { signal: cancel.signal },
+          );
+          await withDeadline(attempted.promise, 10_000, "the response to be sent");
+          cancel.abort(); // the client gives up on the call
+          await assert.rejects(listening);
+        } finally {
+          await client.close();
+          await server.cleanup();
+        }
+        // Not acknowledged: the next listener is given it.
+        assert.deepEqual((await unacknowledged(test.env, "ivy")).map((m) => m.id), [sent.id]);
+      },
+    });
+  }
+}

@@ -40,6 +40,11 @@ export function loadGuard(): Promise<typeof import("../../mcp/http/guard.ts")> {
   return lazyImport("../../mcp/http/guard.ts", import.meta.url);
 }
 
+/** Per-agent tokens of serve --http. */
+export function loadTokens(): Promise<typeof import("../../lib/tokens.ts")> {
+  return lazyImport("../../lib/tokens.ts", import.meta.url);
+}
+
 /** What `setup` writes. */
 export function loadSetup(): Promise<typeof import("./setup_kit.ts")> {
   return lazyImport("./setup_kit.ts", import.meta.url);

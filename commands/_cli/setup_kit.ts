@@ -8,3 +8,4 @@ export {
 export { httpUrl } from "../../lib/setup/mcp_json.ts";
 export { statusOf, writeChange } from "../../lib/setup/files.ts";
 export { unifiedDiff } from "../../lib/setup/diff.ts";
+export { aclSetUser, aclUser, freshPassword } from "../../lib/setup/redis_acl.ts";

@@ -1,9 +1,13 @@
 /**
  * Who may talk to the HTTP server. Requests whose Host or Origin is not the
  * server's own are refused (a web page cannot reach a local server through DNS
- * rebinding), and with a token set every endpoint but /health needs
- * `Authorization: Bearer <token>`, compared in constant time.
+ * rebinding). With a token set every endpoint but /health needs
+ * `Authorization: Bearer <token>`; with agent tokens on, a session bound to an
+ * agent needs that agent's token. Tokens are compared in constant time.
  */
+import type { Buffer } from "node:buffer";
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { AgentTokens } from "../../lib/tokens.ts";
 import { RPC, rpcError } from "./respond.ts";
 
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
@@ -36,18 +40,31 @@ export function ownNames(hostname: string): string[] {
   return [...names];
 }
 
-async function digest(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text, "utf8").digest();
+}
+
+/** The bearer token of `req`, or undefined. */
+function bearer(req: Request): string | undefined {
+  return req.headers.get("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+}
+
+function unauthorized(message: string): Response {
+  return rpcError(401, RPC.server, `Unauthorized: ${message}`, {
+    "www-authenticate": 'Bearer realm="agent-mesh"',
+  });
 }
 
 /** The checks of one listening server. */
 export class Guard {
   readonly #hosts: Set<string>;
-  readonly #token: Promise<Uint8Array> | null;
+  readonly #token: Buffer | null;
+  readonly #agents: AgentTokens | null;
 
-  constructor(o: { hostname: string; port: number; token?: string }) {
+  constructor(o: { hostname: string; port: number; token?: string; agentTokens?: AgentTokens }) {
     this.#hosts = new Set(ownNames(o.hostname).map((n) => `${n}:${o.port}`));
     this.#token = o.token ? digest(o.token) : null;
+    this.#agents = o.agentTokens ?? null;
   }
 
   /** A 403 response when Host or Origin is foreign, else null. */
@@ -76,22 +93,42 @@ export class Guard {
     return null;
   }
 
-  /** A 401 response when a token is required and the request does not carry it, else null. */
-  async checkToken(req: Request): Promise<Response | null> {
+  /** True when agent tokens are on (at least one exists): a session claiming an agent needs its token. */
+  agentTokensOn(): boolean {
+    return this.#agents?.on() ?? false;
+  }
+
+  /**
+   * A 401 response when `req` may not act for `agent` (undefined: a session bound
+   * to no agent), else null. With agent tokens on, a bound session needs its
+   * agent's token and an unbound one the server's AGENT_MESH_TOKEN; otherwise
+   * every request needs AGENT_MESH_TOKEN when it is set.
+   */
+  authorize(req: Request, agent: string | undefined): Response | null {
+    const given = bearer(req);
+    if (this.agentTokensOn()) {
+      if (agent !== undefined) {
+        if (this.#agents!.verify(agent, given)) return null;
+        return unauthorized(
+          given === undefined
+            ? `agent tokens are on: send Authorization: Bearer <the token of "${agent}"> (agent-mesh token create ${agent})`
+            : this.#agents!.has(agent)
+            ? `wrong token for agent "${agent}"`
+            : `agent "${agent}" has no token (agent-mesh token create ${agent})`,
+        );
+      }
+      if (!this.#token) {
+        return unauthorized(
+          "agent tokens are on: open the session as an agent (/mcp?as=NAME) with that agent's token, or set AGENT_MESH_TOKEN on the server for sessions bound to no agent",
+        );
+      }
+    }
     if (!this.#token) return null;
-    const given = req.headers.get("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
     // Compare digests: same length whatever was sent, and no early exit.
-    const [want, got] = [await this.#token, await digest(given ?? "")];
-    let diff = given === undefined ? 1 : 0;
-    for (let i = 0; i < want.length; i++) diff |= want[i] ^ got[i];
-    if (diff === 0) return null;
-    return rpcError(
-      401,
-      RPC.server,
-      given === undefined
-        ? "Unauthorized: send Authorization: Bearer <AGENT_MESH_TOKEN>"
-        : "Unauthorized: wrong token",
-      { "www-authenticate": 'Bearer realm="agent-mesh"' },
+    const same = timingSafeEqual(this.#token, digest(given ?? ""));
+    if (same && given !== undefined) return null;
+    return unauthorized(
+      given === undefined ? "send Authorization: Bearer <AGENT_MESH_TOKEN>" : "wrong token",
     );
   }
 }

@@ -31,45 +31,6 @@ export const RPC = {
 } as const;
 
 /**
- * Wraps a streamed response so that `onEnd` runs once when its body is done or
- * the client goes away; other responses end at once.
- */
-export function watchEnd(res: Response, onEnd: () => void): Response {
-  if (!res.body) {
-    onEnd();
-    return res;
-  }
-  let ended = false;
-  const end = () => {
-    if (!ended) ended = true, onEnd();
-  };
-  const reader = res.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          end();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (err) {
-        end();
-        controller.error(err);
-      }
-    },
-    cancel(reason) {
-      end();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, {
-    status: res.status,
-    statusText: res.statusText,
-    headers: res.headers,
-  });
-}
-
-/**
  * Reads a JSON-RPC request body of at most `maxBytes`: the parsed value, or the
  * error response to send instead (413 when too large, a -32700 parse error when
  * not JSON).

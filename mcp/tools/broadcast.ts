@@ -1,7 +1,7 @@
 import type { McpServer } from "../sdk.ts";
 import { z } from "../sdk.ts";
 import { sender, type SessionContext, structured } from "../context.ts";
-import { fromAgent, sentShape, textField } from "../schemas.ts";
+import { fromAgent, gatedSend, sentShape, textField } from "../schemas.ts";
 
 /** Built once: zod schemas are costly to make per session. */
 const CONFIG = {
@@ -20,10 +20,10 @@ const CONFIG = {
 /** Registers `mesh_broadcast`: a message on the group stream, for every agent. */
 export function registerBroadcastTool(server: McpServer, session: SessionContext): void {
   server.registerTool("mesh_broadcast", CONFIG, async (args) => {
-    const result = await session.mesh.broadcast({
+    const result = await gatedSend(session.mesh.broadcast({
       from: sender(session, args.from_agent),
       text: args.message,
-    });
+    }));
     return structured({ ...result });
   });
 }

@@ -1,7 +1,7 @@
 import type { McpServer } from "../sdk.ts";
 import { z } from "../sdk.ts";
 import { deregister } from "../../lib/mesh/presence.ts";
-import { type SessionContext, structured } from "../context.ts";
+import { ownName, type SessionContext, structured } from "../context.ts";
 import { nameField } from "../schemas.ts";
 
 /** Built once: zod schemas are costly to make per session. */
@@ -25,6 +25,7 @@ const CONFIG = {
 /** Registers `mesh_deregister`: removes an agent from the registry. */
 export function registerDeregisterTool(server: McpServer, session: SessionContext): void {
   server.registerTool("mesh_deregister", CONFIG, async (args) => {
+    ownName(session, args.name, { tool: "mesh_deregister" });
     const removed = await deregister(session.mesh, args.name);
     return structured({ ok: true as const, removed });
   });

@@ -1,8 +1,8 @@
 import type { McpServer } from "../sdk.ts";
 import { z } from "../sdk.ts";
 import { history } from "../../lib/mesh/listen.ts";
-import { type SessionContext, structured } from "../context.ts";
-import { MAX_HISTORY, messageSchema, nameField } from "../schemas.ts";
+import { ownName, type SessionContext, structured } from "../context.ts";
+import { MAX_HISTORY, messageSchema, nameField, toolMessage } from "../schemas.ts";
 
 /** Built once: zod schemas are costly to make per session. */
 const CONFIG = {
@@ -31,7 +31,9 @@ const CONFIG = {
 export function registerHistoryTool(server: McpServer, session: SessionContext): void {
   server.registerTool("mesh_history", CONFIG, async (args) => {
     const limit = Math.min(args.limit, MAX_HISTORY);
+    // The group stream is everyone's: only an inbox is someone's own.
+    if (args.scope === "inbox") ownName(session, args.name, { tool: "mesh_history", view: true });
     const messages = await history(session.mesh, args.name, args.scope, limit);
-    return structured({ messages: messages.map((m) => ({ ...m })) });
+    return structured({ messages: messages.map(toolMessage) });
   });
 }

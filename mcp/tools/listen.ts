@@ -1,15 +1,17 @@
 import type { McpServer } from "../sdk.ts";
 import { z } from "../sdk.ts";
 import { housekeeping, nextDirect } from "../../lib/mesh/listen.ts";
-import { logError, type SessionContext, structured } from "../context.ts";
-import { MAX_WAIT_S, messageSchema, nameField, secondsField } from "../schemas.ts";
+import { logError, ownName, type SessionContext, structured } from "../context.ts";
+import { MAX_WAIT_S, messageSchema, nameField, secondsField, toolMessage } from "../schemas.ts";
 import { type ToolExtra, waiting } from "../wait.ts";
 
-/** Input of both listen tools. */
-export const listenInput = {
-  name: nameField("name", "Your agent name: the inbox to read"),
-  timeout_s: secondsField("timeout_s", 30, MAX_WAIT_S, "How long to wait for a message"),
-};
+/** Input of a listen tool waiting `fallbackS` seconds by default. */
+export function listenInput(fallbackS: number) {
+  return {
+    name: nameField("name", "Your agent name: the inbox to read"),
+    timeout_s: secondsField("timeout_s", fallbackS, MAX_WAIT_S, "How long to wait for a message"),
+  };
+}
 
 /** Output of both listen tools. */
 export const listenOutput = {
@@ -25,7 +27,9 @@ export async function listenOnce(
   session: SessionContext,
   extra: ToolExtra,
   args: { name: string; timeout_s: number },
+  tool: string,
 ) {
+  ownName(session, args.name, { tool });
   let signal: AbortSignal | undefined;
   const delivery = await waiting(
     session,
@@ -46,7 +50,7 @@ export async function listenOnce(
   if (signal?.aborted) return structured({ message: null }); // never sent: left unacknowledged
   session.sent(extra.requestId, signal!).then((sent) => sent ? delivery.ack() : undefined)
     .catch((err) => logError(`acknowledging a message to ${args.name}`, err));
-  return structured({ message: { ...delivery.message } });
+  return structured({ message: toolMessage(delivery.message) });
 }
 
 /** Built once: zod schemas are costly to make per session. */
@@ -55,12 +59,16 @@ const CONFIG = {
   description:
     "Wait for your next direct message, including any sent while you were not listening; returns one " +
     "message at a time. A message with reply_to is a request: answer it with mesh_reply.",
-  inputSchema: z.object(listenInput),
+  inputSchema: z.object(listenInput(30)),
   outputSchema: z.object(listenOutput),
   annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
 };
 
 /** Registers `mesh_listen`: waits for the next direct message. */
 export function registerListenTool(server: McpServer, session: SessionContext): void {
-  server.registerTool("mesh_listen", CONFIG, (args, extra) => listenOnce(session, extra, args));
+  server.registerTool(
+    "mesh_listen",
+    CONFIG,
+    (args, extra) => listenOnce(session, extra, args, "mesh_listen"),
+  );
 }

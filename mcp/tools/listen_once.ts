@@ -8,8 +8,8 @@ const CONFIG = {
   title: "Wait for a message (original name)",
   description:
     "Same as mesh_listen, kept under the original tool's name: waits for your next direct message, " +
-    "including any sent while you were not listening. Prefer mesh_listen.",
-  inputSchema: z.object(listenInput),
+    "including any sent while you were not listening. Waits 5 s by default, as the original. Prefer mesh_listen.",
+  inputSchema: z.object(listenInput(5)),
   outputSchema: z.object(listenOutput),
   annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
 };
@@ -19,6 +19,6 @@ export function registerListenOnceTool(server: McpServer, session: SessionContex
   server.registerTool(
     "mesh_listen_once",
     CONFIG,
-    (args, extra) => listenOnce(session, extra, args),
+    (args, extra) => listenOnce(session, extra, args, "mesh_listen_once"),
   );
 }

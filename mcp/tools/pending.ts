@@ -1,6 +1,6 @@
 import type { McpServer } from "../sdk.ts";
 import { z } from "../sdk.ts";
-import { type SessionContext, structured } from "../context.ts";
+import { ownName, type SessionContext, structured } from "../context.ts";
 import { ledgerEntrySchema, nameField } from "../schemas.ts";
 
 /** Built once: zod schemas are costly to make per session. */
@@ -17,6 +17,7 @@ const CONFIG = {
 /** Registers `mesh_pending`: an agent's messages still waiting for a reply. */
 export function registerPendingTool(server: McpServer, session: SessionContext): void {
   server.registerTool("mesh_pending", CONFIG, async (args) => {
+    ownName(session, args.name, { tool: "mesh_pending", view: true });
     const entries = await session.mesh.ledger(args.name).list();
     return structured({ entries: entries.map((e) => ({ ...e })) });
   });

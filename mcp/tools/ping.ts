@@ -16,7 +16,9 @@ const CONFIG = {
   }),
   outputSchema: z.object({
     ok: z.boolean().describe("True when a listener answered"),
-    latency_ms: z.number().nullable().describe("Round trip in ms, null on timeout"),
+    latency_ms: z.number().int().describe(
+      "Round trip in whole ms, -1 on timeout (as the original)",
+    ),
     from: z.string().optional().describe("The listener that answered"),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
@@ -33,8 +35,8 @@ export function registerPingTool(server: McpServer, session: SessionContext): vo
     );
     return structured(
       result.ok
-        ? { ok: true, latency_ms: result.latency_ms ?? 0, from: result.from }
-        : { ok: false, latency_ms: null },
+        ? { ok: true, latency_ms: Math.round(result.latency_ms ?? 0), from: result.from }
+        : { ok: false, latency_ms: -1 },
     );
   });
 }

@@ -1,7 +1,7 @@
 import type { McpServer } from "../sdk.ts";
 import { z } from "../sdk.ts";
 import { register } from "../../lib/mesh/presence.ts";
-import { type SessionContext, structured } from "../context.ts";
+import { ownName, type SessionContext, structured } from "../context.ts";
 import { agentSchema, nameField } from "../schemas.ts";
 
 /** Built once: zod schemas are costly to make per session. */
@@ -28,6 +28,7 @@ const CONFIG = {
 /** Registers `mesh_register`: puts an agent in the registry. */
 export function registerRegisterTool(server: McpServer, session: SessionContext): void {
   server.registerTool("mesh_register", CONFIG, async (args) => {
+    ownName(session, args.name, { tool: "mesh_register" });
     const agent = await register(session.mesh, args.name, args.role);
     return structured({ ok: true as const, agent: { ...agent } });
   });

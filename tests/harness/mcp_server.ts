@@ -166,6 +166,8 @@ export class McpAgent implements AsyncDisposable {
     readonly transport: string,
     /** The channel events it received (sessions bound to an agent push them). */
     readonly channel: ChannelEvents,
+    /** What a server spawned over stdio wrote on stderr so far ("" over HTTP). */
+    readonly stderr: () => string = () => "",
   ) {}
 
   /** Calls a tool and returns the raw result. */
@@ -204,25 +206,29 @@ export class McpAgent implements AsyncDisposable {
 async function connect(
   transport: Parameters<Client["connect"]>[0],
   kind: string,
+  stderr?: () => string,
 ): Promise<McpAgent> {
   const client = new Client({ name: `agent-mesh-test-${kind}`, version: "0.0.0" });
   const channel = new ChannelEvents(client); // before connecting: a backlog comes at once
   await withDeadline(client.connect(transport), 30_000, `connecting over ${kind}`);
   await client.listTools(); // arms the client's output-schema checks
-  return new McpAgent(client, kind, channel);
+  return new McpAgent(client, kind, channel, stderr);
 }
 
-/** A client of `main.ts serve ...args` spawned over stdio. */
+/** A client of `main.ts serve ...args` spawned over stdio; its stderr is kept (`agent.stderr()`). */
 export function stdioAgent(env: Record<string, string>, args: string[] = []): Promise<McpAgent> {
-  return connect(
-    new StdioClientTransport({
-      command: Deno.execPath(),
-      args: ["run", "-A", MAIN, "serve", ...args],
-      env,
-      stderr: "inherit",
-    }),
-    "stdio",
-  );
+  const transport = new StdioClientTransport({
+    command: Deno.execPath(),
+    args: ["run", "-A", MAIN, "serve", ...args],
+    env,
+    stderr: "pipe",
+  });
+  let text = "";
+  // Read as it comes, so that the server never blocks on a full pipe.
+  transport.stderr?.on("data", (chunk: Uint8Array | string) => {
+    text += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+  });
+  return connect(transport, "stdio", () => text);
 }
 
 /** A client of `<base>/mcp` (Streamable HTTP); `path` may add a query (`/mcp?as=bob`). */
