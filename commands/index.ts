@@ -30,6 +30,7 @@ export const COMMAND_NAMES: readonly string[] = [
   "dashboard",
   "setup",
   "hook",
+  "doctor",
   "demo",
   "help",
 ];

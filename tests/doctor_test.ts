@@ -1,0 +1,361 @@
+/**
+ * `agent-mesh doctor` end to end: real subprocesses of main.ts on both engines,
+ * a Claude Code folder written by the real `setup claude-code` (HOME a temp
+ * folder, the working folder a temp project), then broken one way at a time.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type CliResult, MAIN, type Mesh, openMesh } from "./harness/cli.ts";
+import { type EngineCase, engines } from "./harness/store_engines.ts";
+import { mismatches } from "../commands/_cli/shape.ts";
+import doctorCommand from "../commands/doctor.ts";
+
+const decoder = new TextDecoder();
+
+/** The Deno cache of this process, so that subprocesses with another HOME reuse it. */
+async function denoDir(): Promise<string> {
+  const fromEnv = Deno.env.get("DENO_DIR");
+  if (fromEnv) return fromEnv;
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
+    .output();
+  return JSON.parse(decoder.decode(out.stdout)).denoDir;
+}
+const DENO_DIR = await denoDir();
+
+interface Problem {
+  check: string;
+  problem: string;
+  fix: string;
+}
+
+/** A temp HOME and project folder beside a mesh. */
+interface Folder extends AsyncDisposable {
+  home: string;
+  project: string;
+  /** `agent-mesh ...args` in the project, with only `env` among agent-mesh's variables. */
+  run(args: string[], env: Record<string, string>): Promise<CliResult>;
+}
+
+async function folder(): Promise<Folder> {
+  const root = await Deno.makeTempDir({ prefix: "agent-mesh-doctor-" });
+  const home = join(root, "home");
+  const project = join(root, "project");
+  await Deno.mkdir(home);
+  await Deno.mkdir(project);
+  const base: Record<string, string> = { HOME: home, DENO_DIR, NO_COLOR: "1" };
+  for (const v of ["PATH", "TMPDIR"]) {
+    const value = Deno.env.get(v);
+    if (value !== undefined) base[v] = value;
+  }
+  return {
+    home,
+    project,
+    async run(args, env) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", MAIN, ...args],
+        cwd: project,
+        clearEnv: true, // no AGENT_MESH_* of the test runner leaks in
+        env: { ...base, ...env },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return {
+        code: out.code,
+        stdout: decoder.decode(out.stdout),
+        stderr: decoder.decode(out.stderr),
+      };
+    },
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}
+
+/** Runs `doctor --json`, checks the document against the declared shape, returns it. */
+async function doctorJson(
+  f: Folder,
+  env: Record<string, string>,
+): Promise<{ code: number; doc: Record<string, unknown> & { problems: Problem[] } }> {
+  const r = await f.run(["doctor", "--json"], env);
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert.deepEqual(mismatches(doctorCommand.output, doc), [], r.stdout);
+  assert.equal(r.code, doc.ok ? 0 : 1, "exit 1 exactly when problems were found");
+  assert.equal(doc.ok, doc.problems.length === 0);
+  return { code: r.code, doc };
+}
+
+/** The problems of `check`. */
+function problemsOf(problems: Problem[], check: string): Problem[] {
+  return problems.filter((p) => p.check === check);
+}
+
+/** Sets up `f`'s project as agent `name` with the real setup command. */
+async function setUp(f: Folder, env: Record<string, string>, name = "alice"): Promise<void> {
+  const r = await f.run(["setup", "claude-code", "--as", name], env);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+/** Starts `monitor NAME` and waits until it runs. */
+async function monitor(m: Mesh, name: string) {
+  const bg = m.spawn(["monitor", name]);
+  await bg.waitFor(new RegExp(`^monitoring ${name} `));
+  return bg;
+}
+
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await Deno.readTextFile(path));
+}
+
+async function editJson(path: string, edit: (doc: Record<string, unknown>) => void) {
+  const doc = await readJson(path);
+  edit(doc);
+  await Deno.writeTextFile(path, JSON.stringify(doc, null, 2));
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+for (const engine of engines()) {
+  const opts = { ignore: engine.ignore, ...engine.testOptions };
+
+  Deno.test({
+    name: `${engine.name}: doctor on a folder set up by setup, with the escalation target running`,
+    ...opts,
+    async fn() {
+      await using m = await openMesh(engine);
+      await using f = await folder();
+      await setUp(f, m.env);
+      await using watchdog = await monitor(m, "watchdog");
+      // A message the monitor shows: doctor then says the monitor is how watchdog receives.
+      const sent = await m.cli("send", "watchdog", "hello", "--from", "alice");
+      assert.equal(sent.code, 0, sent.stderr);
+      await watchdog.waitFor(/\[DIRECT from alice\] hello/);
+
+      const { code, doc } = await doctorJson(f, m.env);
+      assert.equal(code, 0, JSON.stringify(doc.problems));
+      assert.deepEqual(doc.problems, []);
+      assert.equal(doc.engine, engine.name);
+      assert.equal(doc.store_status, "reachable");
+      assert.equal(doc.prefix, m.opened.prefix);
+      assert.equal(doc.home, m.home);
+      assert.deepEqual(doc.monitors, [{ agent: "watchdog", pid: watchdog.child.pid }]);
+      const agents = doc.agents as { agent: string; receives: { reader: string } | null }[];
+      const wd = agents.find((a) => a.agent === "watchdog");
+      assert.ok(wd, JSON.stringify(agents));
+      assert.equal(wd.receives?.reader, "monitor");
+      assert.equal((wd as unknown as { monitor_pid: number }).monitor_pid, watchdog.child.pid);
+      const cc = doc.claude_code as {
+        folder: string;
+        server: { agent: string; scope: string; approved: boolean };
+        hooks: { event: string; agent: string; background: boolean }[];
+        claude_md: boolean;
+      };
+      assert.equal(cc.folder, f.project);
+      assert.equal(cc.server.agent, "alice");
+      assert.equal(cc.server.scope, "project");
+      assert.equal(cc.server.approved, true);
+      assert.deepEqual(
+        cc.hooks.map((h) => h.event).sort(),
+        ["PostToolUse", "SessionEnd", "SessionStart", "Stop", "UserPromptSubmit"],
+      );
+      assert.ok(cc.hooks.every((h) => h.agent === "alice"));
+      assert.equal(cc.claude_md, true);
+
+      const text = await f.run(["doctor"], m.env);
+      assert.equal(text.code, 0, text.stdout + text.stderr);
+      const lines = text.stdout.split("\n");
+      assert.ok(lines.includes("Monitors on this host (1)"), text.stdout);
+      assert.ok(lines.includes(`  watchdog  pid ${watchdog.child.pid}`), text.stdout);
+      assert.match(text.stdout, /^ {2}watchdog +\d+ +\d+s ago +monitor \d+s ago; monitor here/m);
+      assert.match(text.stdout, /^ {2}engine +[a-z]+$/m);
+      assert.ok(!/^PROBLEM/m.test(text.stdout), text.stdout);
+      assert.equal(lines.filter((l) => l !== "").at(-1), "No problems found");
+    },
+  });
+
+  Deno.test({
+    name: `${engine.name}: doctor names an escalation target nobody runs`,
+    ...opts,
+    async fn() {
+      await using m = await openMesh(engine);
+      await using f = await folder();
+      await setUp(f, m.env);
+      await m.cli("register", "alice");
+      const env = { ...m.env, AGENT_MESH_ESCALATE_TO: "lead" };
+      const { code, doc } = await doctorJson(f, env);
+      assert.equal(code, 1);
+      const [p, ...more] = problemsOf(doc.problems, "escalation");
+      assert.equal(more.length, 0);
+      assert.match(p.problem, /^Nobody runs lead\b/);
+      assert.match(p.fix, /agent-mesh monitor lead/);
+      assert.deepEqual(doc.problems.filter((q) => q.check !== "escalation"), []);
+    },
+  });
+}
+
+/** The embedded engine: the folder checks do not depend on the engine. */
+const embedded = engines().find((e) => e.name === "embedded") as EngineCase;
+
+Deno.test("doctor names each broken piece of a Claude Code folder with its fix", async (t) => {
+  await using m = await openMesh(embedded);
+  const env = { ...m.env, AGENT_MESH_ESCALATE_TO: "alice" };
+  await m.cli("register", "alice"); // the escalation target runs: only folder problems remain
+  const settingsOf = (f: Folder) => join(f.project, ".claude", "settings.json");
+  const mcpOf = (f: Folder) => join(f.project, ".mcp.json");
+
+  /** Sets up a fresh folder, breaks it with `edit`, and returns doctor's problems. */
+  const broken = async (edit: (f: Folder) => Promise<void>, setupEnv = env) => {
+    await using f = await folder();
+    await setUp(f, setupEnv);
+    await edit(f);
+    const { code, doc } = await doctorJson(f, env);
+    assert.equal(code, 1);
+    const text = await f.run(["doctor"], env);
+    assert.equal(text.code, 1);
+    const lines = text.stdout.split("\n").filter((l) => l.startsWith("PROBLEM "));
+    assert.equal(lines.length, doc.problems.length, text.stdout);
+    for (const p of doc.problems) assert.ok(lines.includes(`PROBLEM ${p.problem}; fix: ${p.fix}`));
+    return doc.problems;
+  };
+
+  await t.step("hooks removed", async () => {
+    const problems = await broken((f) =>
+      editJson(settingsOf(f), (doc) => {
+        const hooks = doc.hooks as Record<string, unknown>;
+        delete hooks.Stop;
+        delete hooks.SessionEnd;
+      })
+    );
+    assert.deepEqual(problems, [{
+      check: "hooks",
+      problem: "Agent-mesh hooks missing for Stop, SessionEnd",
+      fix: 'run "agent-mesh setup claude-code --as alice" here',
+    }]);
+  });
+
+  await t.step("all hooks removed", async () => {
+    const problems = await broken((f) => editJson(settingsOf(f), (doc) => delete doc.hooks));
+    assert.equal(problems.length, 1, JSON.stringify(problems));
+    assert.match(problems[0].problem, /^No agent-mesh hooks/);
+  });
+
+  await t.step("server not approved", async () => {
+    const problems = await broken((f) =>
+      editJson(settingsOf(f), (doc) => delete doc.enabledMcpjsonServers)
+    );
+    assert.deepEqual(problems, [{
+      check: "approval",
+      problem:
+        'The "agent-mesh" server of .mcp.json is not approved: an interactive session stops to ask',
+      fix: 'run "agent-mesh setup claude-code --as alice" here',
+    }]);
+  });
+
+  await t.step("hooks and server name different agents", async () => {
+    const problems = await broken((f) =>
+      editJson(mcpOf(f), (doc) => {
+        const entry = (doc.mcpServers as Record<string, { args: string[] }>)["agent-mesh"];
+        entry.args = entry.args.map((a) => a === "alice" ? "bob" : a);
+      })
+    );
+    assert.deepEqual(problems, [{
+      check: "agent",
+      problem: "The setup names different agents: the server as bob, hooks as alice",
+      fix: 'run "agent-mesh setup claude-code --as bob" here, with the one name',
+    }]);
+  });
+
+  await t.step("no server entry", async () => {
+    const problems = await broken((f) => Deno.remove(mcpOf(f)));
+    assert.deepEqual(problems.map((p) => p.check), ["server"]);
+    assert.match(problems[0].problem, /^No "agent-mesh" MCP server for this folder/);
+    assert.equal(problems[0].fix, 'run "agent-mesh setup claude-code --as alice" here');
+  });
+
+  await t.step("a program path that no longer exists", async () => {
+    const problems = await broken((f) =>
+      editJson(mcpOf(f), (doc) => {
+        const entry = (doc.mcpServers as Record<string, { args: string[] }>)["agent-mesh"];
+        entry.args = entry.args.map((a) => a === MAIN ? "/gone/agent-mesh/main.ts" : a);
+      })
+    );
+    assert.deepEqual(problems.map((p) => p.check), ["program"]);
+    assert.match(problems[0].problem, /runs \/gone\/agent-mesh\/main\.ts, which no longer exists$/);
+  });
+
+  await t.step("a Stop hook not in the background", async () => {
+    const problems = await broken((f) =>
+      editJson(settingsOf(f), (doc) => {
+        const stop = (doc.hooks as Record<string, { hooks: Record<string, unknown>[] }[]>).Stop;
+        delete stop[0].hooks[0].asyncRewake;
+      })
+    );
+    assert.deepEqual(problems.map((p) => p.check), ["hooks"]);
+    assert.match(problems[0].problem, /^The Stop hook in .* lacks "async" and "asyncRewake"/);
+  });
+
+  await t.step("engine variables differing from this shell's", async () => {
+    const other = { ...env, AGENT_MESH_PREFIX: "elsewhere" };
+    const problems = await broken(() => Promise.resolve(), other);
+    assert.deepEqual(problems.map((p) => p.check), ["engine", "engine"], JSON.stringify(problems));
+    assert.equal(
+      problems[1].problem,
+      `The hooks' variables use prefix elsewhere but this shell prefix ${m.opened.prefix}: ` +
+        "a session here would join another mesh",
+    );
+    assert.equal(
+      problems[1].fix,
+      'run "agent-mesh setup claude-code --as alice" here from this shell',
+    );
+  });
+});
+
+Deno.test("doctor with Redis unreachable: the one-line error, no password", async () => {
+  await using f = await folder();
+  const port = freePort();
+  const secret = "s3cret-Pa55";
+  for (
+    const url of [
+      `redis://:${secret}@127.0.0.1:${port}/0`,
+      `redis://user:${secret}@127.0.0.1:${port}`,
+      `redis://127.0.0.1:${port}?password=${secret}`,
+    ]
+  ) {
+    const env = { AGENT_MESH_REDIS_URL: url, AGENT_MESH_HOME: join(f.home, "mesh") };
+    const { code, doc } = await doctorJson(f, env);
+    assert.equal(code, 1);
+    assert.equal(doc.store_status, "unreachable");
+    const [p] = problemsOf(doc.problems, "store");
+    assert.match(
+      p.problem,
+      new RegExp(`^Cannot reach Redis at \\S+:${port}\\S* \\(connection refused\\)`),
+    );
+    assert.ok(!p.problem.includes("\n"));
+    assert.match(p.fix, /start Redis/);
+    const text = await f.run(["doctor"], env);
+    assert.equal(text.code, 1);
+    assert.ok(text.stdout.split("\n").includes(`PROBLEM ${p.problem}; fix: ${p.fix}`), text.stdout);
+    for (const out of [JSON.stringify(doc), text.stdout, text.stderr]) {
+      assert.ok(!out.includes(secret), `the password leaked: ${out}`);
+    }
+  }
+});
+
+Deno.test("doctor never creates a database: a missing file is a note", async () => {
+  await using f = await folder();
+  const db = join(f.home, "nowhere", "mesh.db");
+  const env = { AGENT_MESH_DB: db, AGENT_MESH_HOME: join(f.home, "mesh") };
+  const { doc } = await doctorJson(f, env);
+  assert.equal(doc.store_status, "no_database");
+  assert.deepEqual(problemsOf(doc.problems, "store"), []);
+  assert.ok((doc.notes as string[]).some((n) => n.includes(db) && /nothing was sent/.test(n)));
+  for (const path of [db, join(f.home, "mesh")]) {
+    await assert.rejects(Deno.lstat(path), Deno.errors.NotFound, `${path} was created`);
+  }
+});
