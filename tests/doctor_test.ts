@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type CliResult, MAIN, type Mesh, openMesh } from "./harness/cli.ts";
 import { type EngineCase, engines } from "./harness/store_engines.ts";
+import { eventually } from "./harness/timing.ts";
 import { mismatches } from "../commands/_cli/shape.ts";
 import doctorCommand from "../commands/doctor.ts";
 
@@ -300,6 +301,18 @@ Deno.test("doctor names each broken piece of a Claude Code folder with its fix",
     assert.match(problems[0].problem, /^The Stop hook in .* lacks "async" and "asyncRewake"/);
   });
 
+  await t.step("hooks of two scopes", async () => {
+    const problems = await broken(async (f) => {
+      const user = await f.run(["setup", "claude-code", "--as", "alice", "--scope", "user"], env);
+      assert.equal(user.code, 0, user.stderr);
+    });
+    assert.deepEqual(problems.map((p) => p.check), ["hooks"], JSON.stringify(problems));
+    assert.match(
+      problems[0].problem,
+      /^Agent-mesh hooks set more than once for SessionStart, UserPromptSubmit, PostToolUse, Stop, SessionEnd \(in .*project.* and .*home.*\)/,
+    );
+  });
+
   await t.step("engine variables differing from this shell's", async () => {
     const other = { ...env, AGENT_MESH_PREFIX: "elsewhere" };
     const problems = await broken(() => Promise.resolve(), other);
@@ -311,9 +324,67 @@ Deno.test("doctor names each broken piece of a Claude Code folder with its fix",
     );
     assert.equal(
       problems[1].fix,
-      'run "agent-mesh setup claude-code --as alice" here from this shell',
+      'run doctor with the same variables, or run "agent-mesh setup claude-code --as alice" ' +
+        "here from a shell set for the mesh the session should join",
     );
   });
+});
+
+Deno.test("doctor: a user-scope setup is healthy from any folder", async () => {
+  await using m = await openMesh(embedded);
+  await using f = await folder();
+  const env = { ...m.env, AGENT_MESH_ESCALATE_TO: "alice" };
+  await m.cli("register", "alice");
+  const r = await f.run(["setup", "claude-code", "--as", "alice", "--scope", "user"], env);
+  assert.equal(r.code, 0, r.stderr);
+  const { code, doc } = await doctorJson(f, env);
+  assert.equal(code, 0, JSON.stringify(doc.problems));
+  const cc = doc.claude_code as {
+    server: { scope: string; file: string; approved: boolean };
+    hooks: { file: string }[];
+  };
+  assert.equal(cc.server.scope, "user");
+  assert.equal(cc.server.file, join(f.home, ".claude.json"));
+  assert.equal(cc.server.approved, true);
+  assert.ok(cc.hooks.every((h) => h.file === join(f.home, ".claude", "settings.json")));
+});
+
+Deno.test("doctor shows an idle Claude Code session waiting in its Stop hook", async () => {
+  await using m = await openMesh(embedded);
+  await using f = await folder();
+  const env = { ...m.env, AGENT_MESH_ESCALATE_TO: "alice" };
+  // The Stop hook as Claude Code runs it: in the background, its input on stdin.
+  const waiter = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "hook", "Stop", "--as", "alice"],
+    env: { NO_COLOR: "1", CLAUDE_CODE_ENTRYPOINT: "cli", ...m.env },
+    stdin: "piped",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    const writer = waiter.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(JSON.stringify({ session_id: "s1" })));
+    await writer.close();
+    const online = async () => JSON.parse((await m.cli("who", "--json")).stdout).agents.length;
+    await eventually(online, (n) => n === 1, "the waiter's registration");
+    await eventually(
+      async () => {
+        for await (const e of Deno.readDir(m.home)) if (e.name.startsWith("waiter-")) return true;
+        return false;
+      },
+      (found) => found,
+      "the waiter's file",
+    );
+    const { doc } = await doctorJson(f, env);
+    const [alice] = doc.agents as { agent: string; waiters: number }[];
+    assert.equal(alice.agent, "alice");
+    assert.equal(alice.waiters, 1);
+    const text = await f.run(["doctor"], env);
+    assert.match(text.stdout, /^ {2}alice .* 1 idle Claude Code session waiting$/m, text.stdout);
+  } finally {
+    waiter.kill("SIGTERM");
+    await waiter.status;
+  }
 });
 
 Deno.test("doctor with Redis unreachable: the one-line error, no password", async () => {

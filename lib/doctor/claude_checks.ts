@@ -232,6 +232,8 @@ export async function checkClaudeCode(
     ? server.facts.scope === "user"
     : hooks.some((h) => files.settings.find((s) => s.path === h.facts.file)?.scope === "user");
   const again = `run "${setupCommand(agents[0] ?? null, user)}" here`;
+  const sameMesh = "run doctor with the same variables, or " +
+    `${again} from a shell set for the mesh the session should join`;
 
   if (!server) {
     problems.push({
@@ -272,7 +274,7 @@ export async function checkClaudeCode(
         });
       }
       const diff = meshDiff(server.line.env, env, config, "The server's variables");
-      if (diff) problems.push({ check: "engine", problem: diff, fix: `${again} from this shell` });
+      if (diff) problems.push({ check: "engine", problem: diff, fix: sameMesh });
     }
   }
 
@@ -293,16 +295,16 @@ export async function checkClaudeCode(
       fix: again,
     });
   }
-  for (const [event, list] of events) {
-    if (list.length > 1) {
-      problems.push({
-        check: "hooks",
-        problem: `${list.length} agent-mesh hooks for ${inline(event)} (in ${
-          [...new Set(list.map((h) => h.facts.file))].join(" and ")
-        }): each message would be shown more than once`,
-        fix: "keep the hooks of one scope: remove the others, then run setup again",
-      });
-    }
+  const twice = [...events].filter(([, list]) => list.length > 1);
+  if (twice.length > 0) {
+    const where = [...new Set(twice.flatMap(([, list]) => list.map((h) => h.facts.file)))];
+    problems.push({
+      check: "hooks",
+      problem: `Agent-mesh hooks set more than once for ${
+        twice.map(([e]) => inline(e)).join(", ")
+      } (in ${where.join(" and ")}): each message would be handled more than once`,
+      fix: "keep the hooks of one scope: remove agent-mesh's hooks from the others",
+    });
   }
   for (const h of events.get("Stop") ?? []) {
     if (h.facts.background) continue;
@@ -344,7 +346,7 @@ export async function checkClaudeCode(
     if (diff) diffs.add(diff);
   }
   for (const d of diffs) {
-    problems.push({ check: "engine", problem: d, fix: `${again} from this shell` });
+    problems.push({ check: "engine", problem: d, fix: sameMesh });
   }
   return { facts, problems };
 }

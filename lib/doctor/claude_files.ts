@@ -88,7 +88,8 @@ export async function readClaudeFiles(folder: string, home: string | null): Prom
       scope: "local",
     },
   ];
-  if (home !== null) {
+  // In the home folder itself, the project's settings are the user's: read once.
+  if (home !== null && join(home, ".claude", "settings.json") !== settings[0].path) {
     settings.push({
       ...(await readJson(join(home, ".claude", "settings.json"), problems)),
       scope: "user",
