@@ -188,6 +188,9 @@ for (const engine of engines()) {
       await using f = await folder();
       await setUp(f, m.env);
       await m.cli("register", "alice");
+      // A monitor of lead on another mesh (another prefix), in the same home: not this mesh's lead.
+      const elsewhere = m.spawn(["monitor", "lead"], { AGENT_MESH_PREFIX: `${m.opened.prefix}x` });
+      await elsewhere.waitFor(/^monitoring lead /);
       const env = { ...m.env, AGENT_MESH_ESCALATE_TO: "lead" };
       const { code, doc } = await doctorJson(f, env);
       assert.equal(code, 1);
@@ -280,14 +283,22 @@ Deno.test("doctor names each broken piece of a Claude Code folder with its fix",
   });
 
   await t.step("a program path that no longer exists", async () => {
-    const problems = await broken((f) =>
-      editJson(mcpOf(f), (doc) => {
+    const gone = "/gone/agent-mesh/main.ts";
+    const problems = await broken(async (f) => {
+      await editJson(mcpOf(f), (doc) => {
         const entry = (doc.mcpServers as Record<string, { args: string[] }>)["agent-mesh"];
-        entry.args = entry.args.map((a) => a === MAIN ? "/gone/agent-mesh/main.ts" : a);
-      })
+        entry.args = entry.args.map((a) => a === MAIN ? gone : a);
+      });
+      const settings = await Deno.readTextFile(settingsOf(f));
+      assert.ok(settings.includes(MAIN));
+      await Deno.writeTextFile(settingsOf(f), settings.replaceAll(MAIN, gone));
+    });
+    assert.deepEqual(problems.map((p) => p.check), ["program", "program"]);
+    assert.match(
+      problems[0].problem,
+      /^The "agent-mesh" server in .* runs \/gone\/agent-mesh\/main\.ts, which no longer exists$/,
     );
-    assert.deepEqual(problems.map((p) => p.check), ["program"]);
-    assert.match(problems[0].problem, /runs \/gone\/agent-mesh\/main\.ts, which no longer exists$/);
+    assert.equal(problems[1].problem, `The agent-mesh hooks run ${gone}, which no longer exists`);
   });
 
   await t.step("a Stop hook not in the background", async () => {

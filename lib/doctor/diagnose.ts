@@ -36,7 +36,8 @@ export async function diagnose(input: DoctorInput): Promise<DoctorReport> {
   if (mesh.store_status === "reachable") {
     const online = new Set(mesh.agents.map((a) => a.agent));
     const target = config.escalateTo;
-    if (!online.has(target) && !host.monitors.some((m) => m.agent === target)) {
+    // The registry, not the monitor locks: a lock of this home may be a monitor of another mesh.
+    if (!online.has(target)) {
       problems.push({
         check: "escalation",
         problem:
