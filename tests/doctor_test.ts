@@ -429,6 +429,47 @@ Deno.test("doctor with Redis unreachable: the one-line error, no password", asyn
   }
 });
 
+const redis = engines().find((e) => e.name === "redis") as EngineCase;
+
+Deno.test({
+  name: "doctor on a Redis that needs a password, and in an engine difference: the password hidden",
+  ignore: redis.ignore,
+  ...redis.testOptions,
+  async fn() {
+    await using m = await openMesh(redis);
+    await using f = await folder();
+    const secret = "Pa55-w0rd-doctor";
+    const url = new URL(m.env.AGENT_MESH_REDIS_URL);
+    // A user of its own on the shared server: the default user stays open for the other tests.
+    const acl = await new Deno.Command("redis-cli", {
+      args: ["-p", url.port, "ACL", "SETUSER", "doctor", "on", `>${secret}`, "~*", "&*", "+@all"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(decoder.decode(acl.stdout).trim(), "OK", decoder.decode(acl.stderr));
+    url.username = "doctor";
+    url.password = secret;
+    const env = { ...m.env, AGENT_MESH_REDIS_URL: url.href, AGENT_MESH_ESCALATE_TO: "alice" };
+    await setUp(f, env);
+    const reg = await m.cliEnv({ AGENT_MESH_REDIS_URL: url.href }, "register", "alice");
+    assert.equal(reg.code, 0, reg.stderr);
+    const { code, doc } = await doctorJson(f, env);
+    assert.equal(code, 0, JSON.stringify(doc.problems));
+    assert.equal(doc.store, `redis://doctor:***@127.0.0.1:${url.port}${url.pathname}`);
+    const text = await f.run(["doctor"], env);
+    // Doctor from a shell on the embedded engine: the hooks' Redis URL is named, hidden.
+    const other = await f.run(["doctor"], {
+      AGENT_MESH_HOME: m.env.AGENT_MESH_HOME,
+      AGENT_MESH_DB: join(f.home, "elsewhere.db"),
+    });
+    assert.equal(other.code, 1);
+    assert.match(other.stdout, /^PROBLEM The hooks' variables use Redis redis:\/\/doctor:\*\*\*@/m);
+    for (const out of [JSON.stringify(doc), text.stdout, text.stderr, other.stdout, other.stderr]) {
+      assert.ok(!out.includes(secret), `the password leaked: ${out}`);
+    }
+  },
+});
+
 Deno.test("doctor never creates a database: a missing file is a note", async () => {
   await using f = await folder();
   const db = join(f.home, "nowhere", "mesh.db");
