@@ -360,6 +360,37 @@ Deno.test("doctor: a user-scope setup is healthy from any folder", async () => {
   assert.ok(cc.hooks.every((h) => h.file === join(f.home, ".claude", "settings.json")));
 });
 
+Deno.test("doctor: this folder's own entry in ~/.claude.json (local scope) comes first", async () => {
+  await using m = await openMesh(embedded);
+  await using f = await folder();
+  const env = { ...m.env, AGENT_MESH_ESCALATE_TO: "alice" };
+  await m.cli("register", "alice");
+  await setUp(f, env); // the project's .mcp.json entry, which the local one overrides
+  const http = "http://127.0.0.1:8765/mcp";
+  const r = await f.run(
+    ["setup", "claude-code", "--as", "alice", "--scope", "user", "--http", http],
+    env,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  // Drop the user's hooks (the project has them) and make the user's entry this folder's own.
+  await editJson(join(f.home, ".claude", "settings.json"), (doc) => delete doc.hooks);
+  await editJson(join(f.home, ".claude.json"), (doc) => {
+    doc.projects = { [f.project]: { mcpServers: doc.mcpServers } };
+    delete doc.mcpServers;
+  });
+  const { code, doc } = await doctorJson(f, env);
+  assert.equal(code, 0, JSON.stringify(doc.problems));
+  const server = (doc.claude_code as { server: Record<string, unknown> }).server;
+  assert.deepEqual(server, {
+    file: join(f.home, ".claude.json"),
+    scope: "local",
+    transport: "http",
+    agent: "alice",
+    target: `${http}?as=alice`,
+    approved: true,
+  });
+});
+
 Deno.test("doctor shows an idle Claude Code session waiting in its Stop hook", async () => {
   await using m = await openMesh(embedded);
   await using f = await folder();
