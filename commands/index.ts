@@ -31,6 +31,7 @@ export const COMMAND_NAMES: readonly string[] = [
   "token",
   "setup",
   "hook",
+  "doctor",
   "demo",
   "help",
 ];

@@ -226,6 +226,10 @@ export function redactUrl(raw: string): string {
   try {
     const url = new URL(raw);
     if (url.password) url.password = "***";
+    // A client may also take the password from the query (`?password=…`).
+    for (const key of [...url.searchParams.keys()]) {
+      if (/pass/i.test(key)) url.searchParams.set(key, "***");
+    }
     return url.toString();
   } catch {
     return raw;

@@ -13,6 +13,7 @@ export { deregister, register, who } from "../../lib/mesh/presence.ts";
 export { appendNotify, housekeeping, nextDirect } from "../../lib/mesh/listen.ts";
 export { Ledger } from "../../lib/mesh/ledger.ts";
 export { selfCommand } from "../../lib/self.ts";
+export { VERSION } from "../../lib/version.ts";
 export { sendAndWait } from "../../lib/mesh/wait_state.ts";
 export { eventsCursor, isMessageId, nextEvents, status, statuses } from "../../lib/mesh/states.ts";
 export { eventLine, historyLine, statusLines } from "../../lib/mesh/view_lines.ts";
@@ -48,6 +49,11 @@ export function loadTokens(): Promise<typeof import("../../lib/tokens.ts")> {
 /** What `setup` writes. */
 export function loadSetup(): Promise<typeof import("./setup_kit.ts")> {
   return lazyImport("./setup_kit.ts", import.meta.url);
+}
+
+/** What `doctor` checks and prints. */
+export function loadDoctor(): Promise<typeof import("./doctor_kit.ts")> {
+  return lazyImport("./doctor_kit.ts", import.meta.url);
 }
 
 /** The functions above, as `ctx.lib`. */
