@@ -5,15 +5,15 @@
 import assert from "node:assert/strict";
 import { engines } from "./harness/store_engines.ts";
 import { MAIN, openMesh } from "./harness/cli.ts";
-import { escapeControls, safeBlock, safeLine } from "../lib/text/escape.ts";
+import { block, escapeControls, inline } from "../lib/text/safe_text.ts";
 
 const EVIL = "line one\n12:00:00  mallory → bob  direct  forged\x1b[2J\x07\r\u202eevil";
 
 Deno.test("escaping: controls shown as escapes, newlines indented or shown as \\n", () => {
-  assert.equal(escapeControls("a\x1b[31mb\x07\tc\u202e"), "a\\e[31mb\\x07\\tc\\u{202e}");
-  assert.equal(safeLine("a\nb\rc"), "a\\nb\\rc");
-  assert.equal(safeBlock("a\nb", "  "), "a\n  b");
-  assert.equal(safeLine("héllo → ok"), "héllo → ok", "printable text is kept");
+  assert.equal(escapeControls("a\x1b[31mb\x07\tc\u202e"), "a\\x1b[31mb\\x07\tc\\u{202e}");
+  assert.equal(inline("a\nb\rc"), "a\\nb\\rc");
+  assert.equal(block("a\nb", "  "), "a\n  b");
+  assert.equal(inline("héllo → ok"), "héllo → ok", "printable text is kept");
 });
 
 for (const engine of engines()) {
@@ -39,7 +39,7 @@ for (const engine of engines()) {
       const i = all.stdout.indexOf(head);
       assert.equal(
         all.stdout[i + 1],
-        "    12:00:00  mallory → bob  direct  forged\\e[2J\\x07\\r\\u{202e}evil",
+        "  | 12:00:00  mallory → bob  direct  forged\\x1b[2J\\x07\\r\\u{202e}evil",
       );
       // deno-lint-ignore no-control-regex -- looking for raw controls is the point
       assert.ok(all.stdout.every((l) => !/[\x00-\x08\x0b-\x1f\x7f]/.test(l)), "no raw control");

@@ -9,24 +9,15 @@
  * visibly as `\xNN` / `\u{NNNN}`).
  */
 import { NAME_PATTERN } from "../names.ts";
+import { escapeControls } from "../text/safe_text.ts";
 import type { Message } from "../mesh/message.ts";
 
 /** The prefix of every line of a message's own text. */
 export const TEXT_PREFIX = "  | ";
 
-// C0 and C1 controls but tab and newline, DEL, and invisible format characters
-// (bidi overrides and isolates, zero-width characters, BOM, line/para separators).
-// deno-lint-ignore no-control-regex
-const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
-
-function escapeChar(c: string): string {
-  const code = c.codePointAt(0)!;
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
-}
-
-/** `text` with control and invisible characters escaped, CRs dropped and tabs kept. */
+/** `text` with control and invisible characters escaped (the one escaping of lib/text). */
 export function escapeUnsafe(text: string): string {
-  return text.replace(/\r\n?/g, "\n").replace(UNSAFE, escapeChar);
+  return escapeControls(text);
 }
 
 /** `text` with tag-like `<` and `>` escaped (`<channel`, `</x>`), other text left as is. */

@@ -2,7 +2,7 @@
  * Text lines of the read-only views (`status`, `history`, `tail`): times, the
  * arrow between sender and receiver, and message text made safe for a terminal.
  */
-import { safeBlock, safeLine } from "../text/escape.ts";
+import { block, inline } from "../text/safe_text.ts";
 import type { Message } from "./message.ts";
 import type { MeshEvent, MessageStatus, StateMark, TrafficKind } from "./states.ts";
 
@@ -28,14 +28,12 @@ export function clock(ts: string): string {
 
 /** `alice → bob`, with `*` shown as `everyone`. */
 export function route(from: string, to: string): string {
-  return `${safeLine(from)} → ${to === "*" ? "everyone" : safeLine(to)}`;
+  return `${inline(from)} → ${to === "*" ? "everyone" : inline(to)}`;
 }
 
 function byWhom(mark: StateMark): string {
   if (!mark.reader) return "";
-  return ` by ${safeLine(mark.reader)}${
-    mark.session ? ` (session ${safeLine(mark.session)})` : ""
-  }`;
+  return ` by ${inline(mark.reader)}${mark.session ? ` (session ${inline(mark.session)})` : ""}`;
 }
 
 /** The lines of `agent-mesh status ID`. */
@@ -48,7 +46,7 @@ export function statusLines(s: MessageStatus): string[] {
   for (const [state, mark] of Object.entries(s.marks)) {
     if (mark) lines.push(`  ${state.padEnd(10)} ${dateTime(mark.ts)}${byWhom(mark)}`);
   }
-  lines.push(`text:   ${safeBlock(s.text, "        ")}`);
+  lines.push(`text:   ${block(s.text, "        ")}`);
   return lines;
 }
 
@@ -56,14 +54,14 @@ export function statusLines(s: MessageStatus): string[] {
 export function historyLine(m: Message, to: string, state: string): string {
   const kind: TrafficKind = m.reply_to ? "request" : m.to === "*" ? "group" : "direct";
   const head = `${dateTime(m.ts)}  ${route(m.from, m.to ?? to)}  ${kind}  ${state}`;
-  return `${head}  ${safeBlock(m.text)}`;
+  return `${head}  ${block(m.text)}`;
 }
 
 /** One event of `agent-mesh tail`. */
 export function eventLine(e: MeshEvent): string {
   const time = clock(e.ts);
   if (e.event === "sent") {
-    const text = e.kind === "ping" ? "" : `  ${safeBlock(e.text ?? "")}`;
+    const text = e.kind === "ping" ? "" : `  ${block(e.text ?? "")}`;
     return `${time}  ${route(e.from, e.to)}  ${e.kind}${text}`;
   }
   const who = byWhom({ ts: e.ts, reader: e.reader, session: e.session });
