@@ -1,8 +1,7 @@
 import { escapeControls } from "../lib/text/safe_text.ts";
 import { defineCommand } from "./_cli/define.ts";
-import { bool, nullable, obj } from "./_cli/shape.ts";
+import { bool, nullable, obj, str } from "./_cli/shape.ts";
 import { checkTarget, FILE, FROM, messageArg, STRICT } from "./_common.ts";
-import { REPLY } from "./_shapes.ts";
 
 /** `agent-mesh request`: ask and wait for the answer. */
 export default defineCommand({
@@ -22,7 +21,13 @@ export default defineCommand({
     file: FILE,
     strict: STRICT,
   },
-  output: obj({ reply: nullable(REPLY), "unexpected_author?": bool }),
+  // The same document as the MCP tool mesh_request (whose `reply` is the original's string).
+  output: obj({
+    reply: nullable(str),
+    reply_from: nullable(str),
+    reply_ts: nullable(str),
+    unexpected_author: bool,
+  }),
   description:
     "Prints the reply's text. The target sees the request with the key that answers it\n" +
     '(agent-mesh reply KEY "ANSWER"); listen and monitor show the exact command.',
@@ -44,13 +49,16 @@ export default defineCommand({
     if (reply) {
       // Anyone may write to a reply key: say so when the answer is not from the agent asked.
       const other = reply.from !== to;
-      ctx.emit({ reply, unexpected_author: other }, escapeControls(reply.text));
+      ctx.emit(
+        { reply: reply.text, reply_from: reply.from, reply_ts: reply.ts, unexpected_author: other },
+        escapeControls(reply.text),
+      );
       if (other) {
         ctx.note(`this reply was written by "${reply.from}", not by "${to}" whom you asked`);
       }
       return 0;
     }
-    ctx.emit({ reply: null });
+    ctx.emit({ reply: null, reply_from: null, reply_ts: null, unexpected_author: false });
     ctx.note("timeout: no reply received", false);
     return 1;
   },

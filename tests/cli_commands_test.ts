@@ -120,9 +120,9 @@ for (const engine of engines()) {
         assert.equal(ok.code, 0, ok.stderr);
         const done = await req.done();
         assert.equal(done.code, 0, done.stderr);
-        const { reply } = JSON.parse(done.stdout);
-        assert.equal(reply.from, "gina");
-        assert.equal(reply.text, "4");
+        // The same document as MCP's mesh_request: reply is the text, as the original's.
+        const doc = JSON.parse(done.stdout);
+        assert.deepEqual([doc.reply, doc.reply_from, doc.unexpected_author], ["4", "gina", false]);
       });
 
       await t.step("request and ping time out with exit 1", async () => {

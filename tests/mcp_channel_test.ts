@@ -129,7 +129,7 @@ for (const engine of engines()) {
       await bob.call("mesh_reply", { reply_to: got[2].reply_to, text: "42" });
       const answer = await asking;
       assert.equal(answer.code, 0, answer.stderr);
-      assert.equal(JSON.parse(answer.stdout).reply.text, "42");
+      assert.equal(JSON.parse(answer.stdout).reply, "42");
       assert.equal(bob.channel.events.length, 2, JSON.stringify(bob.channel.events));
     },
   });

@@ -267,7 +267,7 @@ Deno.test("a reply from someone other than the agent asked is shown as such, in 
   ]);
   await forge();
   const doc = JSON.parse((await json).stdout);
-  assert.equal(doc.reply.from, "eve");
+  assert.equal(doc.reply_from, "eve");
   assert.equal(doc.unexpected_author, true);
 
   // The real bob's answer is not flagged.
