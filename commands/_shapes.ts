@@ -10,7 +10,7 @@ export const MESSAGE = named(
 /** A registry entry, as the original writes it (`ts` and `pid` are numbers). */
 export const AGENT = named(
   "Agent",
-  obj({ agent: str, role: str, pid: num, ts: num, "online?": bool }),
+  obj({ agent: str, role: str, pid: num, ts: num, "online?": bool, "listening?": nullable(str) }),
 );
 
 /** A line of the pending ledger, with the original's fields. */

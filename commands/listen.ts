@@ -38,6 +38,8 @@ export default defineCommand({
     const signal = ctx.signal;
     const group: Message[] = [];
     if (!stealth) ctx.waiting(`up to ${timeout}s for a message to ${name}`);
+    // While it waits, `who` shows that something listens for NAME.
+    if (timeout > 0) await lib.markListening(mesh, name, "listen", Math.min(timeout, 3600) + 5);
     const delivery = await nextDirect(mesh, name, {
       timeoutMs: timeout * 1000,
       withGroup: true,
@@ -48,6 +50,7 @@ export default defineCommand({
         if (!quiet) ctx.print(groupLine(m));
       },
     });
+    if (timeout > 0) await lib.unmarkListening(mesh, name, "listen").catch(() => {});
     // Interrupted: a message taken but not shown stays unacknowledged and goes to the next listener.
     if (signal.aborted) return;
     if (!delivery) {

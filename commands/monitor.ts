@@ -84,6 +84,7 @@ export default defineCommand({
       };
       if (ctx.flags.role !== undefined) await lib.register(mesh, name, ctx.flags.role);
       report(await lib.housekeeping(mesh, name, true));
+      await lib.markListening(mesh, name, "monitor");
       if (!quiet) {
         ctx.note(`monitoring ${name} on the ${mesh.store.engine} engine (Ctrl-C stops)`, false);
       }
@@ -114,9 +115,11 @@ export default defineCommand({
         }
         if (Date.now() - last >= HOUSEKEEPING_MS && !signal.aborted) {
           report(await lib.housekeeping(mesh, name, true));
+          await lib.markListening(mesh, name, "monitor");
           last = Date.now();
         }
       }
+      await lib.unmarkListening(mesh, name, "monitor").catch(() => {});
       await lib.deregister(mesh, name);
     } finally {
       await lockFile.unlock().catch(() => {});

@@ -33,7 +33,9 @@ export default defineCommand({
     },
   },
   output: obj({ agents: AGENTS }),
-  description: "Prints NAME, PID, SEEN (time since the registration was renewed) and ROLE.",
+  description: "Prints NAME, LISTENING (how a reader listens right now: monitor, listen, hooks\n" +
+    "of an idle Claude Code session, mesh_listen; - when nothing does, the name is only\n" +
+    "registered), PID, SEEN (time since the registration was renewed) and ROLE.",
   async run(ctx) {
     const { who } = await ctx.lib();
     const agents = await who(await ctx.mesh(), ctx.flags.all);
@@ -41,10 +43,16 @@ export default defineCommand({
     if (agents.length === 0) return ctx.print("no agents registered");
     const now = Date.now() / 1000;
     const rows = agents.map((a) =>
-      a.online === false
-        ? [inline(a.agent), "-", "offline", "-"]
-        : [inline(a.agent), String(a.pid), `${age(now - a.ts)} ago`, inline(a.role) || "-"]
+      a.online === false ? [inline(a.agent), "-", "-", "offline", "-"] : [
+        inline(a.agent),
+        a.listening ? inline(a.listening) : "-",
+        String(a.pid),
+        `${age(now - a.ts)} ago`,
+        inline(a.role) || "-",
+      ]
     );
-    for (const line of table([["NAME", "PID", "SEEN", "ROLE"], ...rows])) ctx.print(line);
+    for (const line of table([["NAME", "LISTENING", "PID", "SEEN", "ROLE"], ...rows])) {
+      ctx.print(line);
+    }
   },
 });

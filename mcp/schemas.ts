@@ -120,6 +120,9 @@ export const agentSchema = z.object({
   pid: z.number(),
   ts: z.number().describe("Registration time, Unix seconds"),
   online: z.boolean().optional(),
+  listening: z.string().nullable().optional().describe(
+    "How a reader listens for this agent right now (monitor, listen, hooks, mesh_listen); null: nothing listens",
+  ),
 });
 
 /** A pending-ledger entry. */

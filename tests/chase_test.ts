@@ -156,3 +156,24 @@ Deno.test("pending cancel ID and pending clear PEER drop entries without messagi
   const r = await mesh.cli("listen", "bob", "--timeout", "0", "--json");
   assert.equal(JSON.parse(r.stdout).message, null);
 });
+
+Deno.test("who says who listens now, not only who is registered", async () => {
+  await using mesh = await openMesh(embedded);
+  await mesh.cli("register", "idle", "--role", "claims a name only");
+  const monitor = mesh.spawn(["monitor", "busy"]);
+  await monitor.waitFor(/monitoring busy/);
+  const listening = async () =>
+    Object.fromEntries(
+      JSON.parse((await mesh.cli("who", "--json")).stdout).agents.map((
+        a: { agent: string; listening: string | null },
+      ) => [a.agent, a.listening]),
+    );
+  assert.deepEqual(await listening(), { busy: "monitor", idle: null });
+  const text = (await mesh.cli("who")).stdout.split("\n");
+  assert.match(text[0], /^NAME\s+LISTENING\s+PID\s+SEEN\s+ROLE$/);
+  assert.match(text.find((l) => l.startsWith("busy"))!, /^busy\s+monitor\s/);
+  assert.match(text.find((l) => l.startsWith("idle"))!, /^idle\s+-\s/);
+  monitor.kill("SIGTERM");
+  await monitor.done();
+  assert.deepEqual(await listening(), { idle: null }, "a stopped monitor deregisters");
+});

@@ -65,7 +65,7 @@ Deno.test("names and roles from the store are escaped too", async () => {
   );
   r = await m.cli("who");
   assert.doesNotMatch(r.stdout, RAW);
-  assert.match(r.stdout, /^zed\\u\{202e\}\s+42\s+\d+s ago\s+line1\\nline2\\x1b\[0m$/m);
+  assert.match(r.stdout, /^zed\\u\{202e\}\s+-\s+42\s+\d+s ago\s+line1\\nline2\\x1b\[0m$/m);
   r = await m.cli("register", "amy", "--role", "x\x1b[2Jy");
   assert.equal(r.stdout, "registered amy (x\\x1b[2Jy)\n");
 });
@@ -113,7 +113,7 @@ Deno.test("monitor: HH:MM:SS of each message, safe lines, and 'already running' 
   assert.equal(await again.waitFor(/from the past/), "03:04:05 [DIRECT from old] from the past");
 });
 
-Deno.test("who prints aligned columns: NAME, PID, SEEN, ROLE", async () => {
+Deno.test("who prints aligned columns: NAME, LISTENING, PID, SEEN, ROLE", async () => {
   await using m = await openMesh(embedded);
   await m.cli("register", "cortex", "--role", "main implementer");
   await m.cli("register", "al");
@@ -121,11 +121,11 @@ Deno.test("who prints aligned columns: NAME, PID, SEEN, ROLE", async () => {
   const r = await m.cli("who", "--all");
   const lines = r.stdout.trimEnd().split("\n");
   assert.equal(lines.length, 4, r.stdout);
-  assert.match(lines[0], /^NAME +PID +SEEN +ROLE$/);
-  assert.match(lines[1], /^al +\d+ +\d+s ago +-$/);
-  assert.match(lines[2], /^cortex +\d+ +\d+s ago +main implementer$/);
-  assert.match(lines[3], /^ghost +- +offline +-$/);
-  for (const column of ["PID", "SEEN", "ROLE"]) {
+  assert.match(lines[0], /^NAME +LISTENING +PID +SEEN +ROLE$/);
+  assert.match(lines[1], /^al +- +\d+ +\d+s ago +-$/);
+  assert.match(lines[2], /^cortex +- +\d+ +\d+s ago +main implementer$/);
+  assert.match(lines[3], /^ghost +- +- +offline +-$/);
+  for (const column of ["LISTENING", "PID", "SEEN", "ROLE"]) {
     const at = lines[0].indexOf(column);
     for (const line of lines.slice(1)) {
       assert.notEqual(line[at], " ", `${column} aligned in ${JSON.stringify(line)}`);

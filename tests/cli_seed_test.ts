@@ -82,8 +82,8 @@ for (const engine of engines()) {
       assert.equal(r.code, 0, r.stderr);
       r = await m.cli("who");
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^NAME\s+PID\s+SEEN\s+ROLE\n/);
-      assert.match(r.stdout, /^cortex\s+\d+\s+\d+s ago\s+main implementer$/m);
+      assert.match(r.stdout, /^NAME\s+LISTENING\s+PID\s+SEEN\s+ROLE\n/);
+      assert.match(r.stdout, /^cortex\s+monitor\s+\d+\s+\d+s ago\s+main implementer$/m);
 
       // # Pending ledger
       r = await m.cli("pending", "watchdog");

@@ -9,7 +9,13 @@ export { Mesh } from "../../lib/mesh/mesh.ts";
 export { openStore } from "../../lib/store/open.ts";
 export { checkReplyKey, checkText } from "../../lib/mesh/validate.ts";
 export { Keys } from "../../lib/mesh/keys.ts";
-export { deregister, register, who } from "../../lib/mesh/presence.ts";
+export {
+  deregister,
+  markListening,
+  register,
+  unmarkListening,
+  who,
+} from "../../lib/mesh/presence.ts";
 export { appendNotify, housekeeping, nextDirect } from "../../lib/mesh/listen.ts";
 export { Ledger } from "../../lib/mesh/ledger.ts";
 export { selfCommand } from "../../lib/self.ts";

@@ -16,7 +16,7 @@ import { checkName } from "../names.ts";
 import { ensureHome } from "../paths.ts";
 import { appendNotify, chaseOverdue } from "../mesh/listen.ts";
 import type { Mesh } from "../mesh/mesh.ts";
-import { renew } from "../mesh/presence.ts";
+import { markListening, renew, unmarkListening } from "../mesh/presence.ts";
 import type { Reader } from "../mesh/states.ts";
 import { CONTEXT_BUDGET, gatherMessages } from "./context.ts";
 
@@ -104,6 +104,7 @@ export async function waitForMessage(
       if (Date.now() - renewedAt >= RENEW_MS) {
         renewedAt = Date.now();
         await renew(mesh, name, true).catch(() => {});
+        await markListening(mesh, name, "hooks").catch(() => {});
         await chaseOverdue(mesh, name).catch(() => []);
       }
       // Taken only while this waiter is the one and its Claude Code runs: it looks
@@ -136,6 +137,7 @@ export async function waitForMessage(
     }
     return { kind: why ?? "interrupted" };
   } finally {
+    await unmarkListening(mesh, name, "hooks").catch(() => {});
     clearInterval(timer);
     o.signal.removeEventListener("abort", check);
     stop.abort();

@@ -17,6 +17,46 @@ export interface AgentInfo {
   ts: number;
   /** Only in `who --all`: false for an agent that has an inbox but no live registration. */
   online?: boolean;
+  /**
+   * How a reader of the agent listens right now (`monitor`, `listen`, `hooks` for an
+   * idle Claude Code session, `mesh_listen`), or null when nothing listens: a
+   * registration alone means only that the name was claimed.
+   */
+  listening?: string | null;
+}
+
+/** A reader's heartbeat lasts this long past its last renewal, in seconds. */
+export const LISTENING_TTL_S = 90;
+
+function listeningKey(mesh: Mesh, name: string): string {
+  return `${mesh.keys.prefix}:am:listening:${name}`;
+}
+
+/**
+ * Records that `name` is listened for right now, through `via`, for `ttlS` seconds
+ * (renew it while listening). A key of our own: the original tool never reads it.
+ */
+export async function markListening(
+  mesh: Mesh,
+  name: string,
+  via: string,
+  ttlS = LISTENING_TTL_S,
+): Promise<void> {
+  await mesh.store.set(
+    listeningKey(mesh, name),
+    JSON.stringify({ via, pid: Deno.pid, ts: Date.now() / 1000 }),
+    Math.max(1, Math.ceil(ttlS)),
+  );
+}
+
+/** Ends `name`'s heartbeat of `via` (a monitor that stops); another reader's is kept. */
+export async function unmarkListening(mesh: Mesh, name: string, via: string): Promise<void> {
+  const raw = await mesh.store.get(listeningKey(mesh, name));
+  try {
+    if (raw && JSON.parse(raw).via === via && JSON.parse(raw).pid === Deno.pid) {
+      await mesh.store.del(listeningKey(mesh, name));
+    }
+  } catch { /* not ours */ }
 }
 
 /** Registers `name` (or renews it) with `role`. */
@@ -83,6 +123,16 @@ export async function who(mesh: Mesh, all = false): Promise<AgentInfo[]> {
     a !== null
   );
   sortByName(agents);
+  if (agents.length > 0) {
+    const beats = await mesh.store.getMany(agents.map((a) => listeningKey(mesh, a.agent)));
+    agents.forEach((a, i) => {
+      try {
+        a.listening = beats[i] ? String(JSON.parse(beats[i]!).via) : null;
+      } catch {
+        a.listening = null;
+      }
+    });
+  }
   if (!all) return agents;
   const known = new Set(agents.map((a) => a.agent));
   const inboxes = await mesh.store.scan(mesh.keys.inboxPrefix, "stream");
@@ -90,6 +140,13 @@ export async function who(mesh: Mesh, all = false): Promise<AgentInfo[]> {
     .map((k) => k.slice(mesh.keys.inboxPrefix.length))
     .filter((n) => !known.has(n))
     .sort()
-    .map((agent): AgentInfo => ({ agent, role: "", pid: 0, ts: 0, online: false }));
+    .map((agent): AgentInfo => ({
+      agent,
+      role: "",
+      pid: 0,
+      ts: 0,
+      online: false,
+      listening: null,
+    }));
   return [...agents.map((a) => ({ ...a, online: true })), ...offline];
 }

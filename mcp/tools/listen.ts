@@ -1,6 +1,7 @@
 import type { McpServer } from "../sdk.ts";
 import { z } from "../sdk.ts";
 import { housekeeping, nextDirect } from "../../lib/mesh/listen.ts";
+import { markListening, unmarkListening } from "../../lib/mesh/presence.ts";
 import { logError, ownName, type SessionContext, structured } from "../context.ts";
 import { MAX_WAIT_S, messageSchema, nameField, secondsField, toolMessage } from "../schemas.ts";
 import { type ToolExtra, waiting } from "../wait.ts";
@@ -35,9 +36,18 @@ export async function listenOnce(
     session,
     extra,
     { timeoutS: args.timeout_s, maxS: MAX_WAIT_S, what: `waiting for a message to ${args.name}` },
-    (w) => {
+    async (w) => {
       signal = w.signal;
-      return nextDirect(session.mesh, args.name, { ...w, reader: { kind: "mesh_listen" } });
+      // While it waits, `who` shows that something listens for the name.
+      const wait = Math.min(args.timeout_s, MAX_WAIT_S);
+      if (wait > 0) await markListening(session.mesh, args.name, "mesh_listen", wait + 5);
+      try {
+        return await nextDirect(session.mesh, args.name, { ...w, reader: { kind: "mesh_listen" } });
+      } finally {
+        if (wait > 0) {
+          await unmarkListening(session.mesh, args.name, "mesh_listen").catch(() => {});
+        }
+      }
     },
   );
   if (!delivery) {
