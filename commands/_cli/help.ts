@@ -24,6 +24,20 @@ export const ENVIRONMENT: readonly (readonly [string, string])[] = [
     "seconds before a message taken by a crashed listener is given out again (default: 10)",
   ],
   [
+    "AGENT_MESH_MAX_UNREAD",
+    "most unread messages an inbox holds; a send beyond is refused (default: 10000)",
+  ],
+  ["AGENT_MESH_HISTORY", "read messages kept per inbox, and of the group stream (default: 2000)"],
+  [
+    "AGENT_MESH_ESCALATE_TO",
+    "who hears of --expect-reply messages never answered (default: watchdog)",
+  ],
+  ["AGENT_MESH_REPING_S", "seconds between re-pings of an overdue reply (default: 30,60,120,240)"],
+  [
+    "AGENT_MESH_TOKEN",
+    "bearer token serve --http requires (sessions bound to no agent, the dashboard)",
+  ],
+  [
     "AGENT_MESH_AGENT",
     "who you are: the sender when --from is not given, and the agent of serve without --as",
   ],
