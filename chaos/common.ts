@@ -173,7 +173,11 @@ export async function snapshot(store: Store, prefix: string): Promise<Map<string
     if (streams.has(key)) {
       const last = await store.revRange(key, 1);
       out.set(key, `stream ${await store.length(key)} ${last[0]?.id ?? "-"}`);
-    } else out.set(key, `string ${await store.get(key)}`);
+    } else {
+      // SCAN may still list a key whose time ran out; GET then finds nothing: gone.
+      const value = await store.get(key);
+      if (value !== null) out.set(key, `string ${value}`);
+    }
   }
   return out;
 }

@@ -180,19 +180,28 @@ export async function fuzzCliScenario(ctx: ChaosContext, engine: EngineName): Pr
   const store = await e.open();
   // Someone exists, so that names resolve and some cases succeed.
   await runBounded(e.env, ["register", "bob"], 30_000);
+  const codes: Record<number, number> = {};
   try {
     let before = await snapshot(store, "");
     for (let i = 0; i < cases; i++) {
       const c = cliCase(rand, bigFile);
+      const t0 = Date.now();
       const res = await runBounded({ ...e.env, ...c.env }, c.args, 20_000);
+      if (Deno.env.get("CHAOS_DEBUG")) {
+        console.error(`case ${i} ${show(c)} -> ${res.code} in ${Date.now() - t0} ms`);
+      }
       r.fuzzCases++;
+      codes[res.code] = (codes[res.code] ?? 0) + 1;
       const problems: string[] = [];
       if (res.timedOut) problems.push("did not end within 20 s");
       else if (![0, 1, 2].includes(res.code)) problems.push(`exit ${res.code}`);
       if (/^\s+at .+:\d+:\d+\)?$/m.test(res.stderr) || /Uncaught|panicked/.test(res.stderr)) {
         problems.push("stack trace");
       }
-      const errLines = res.stderr.trim().split("\n");
+      // A warning (say, an unknown target) may come before the one error line.
+      const errLines = res.stderr.trim().split("\n").filter((l) =>
+        !/^agent-mesh: Warning: /.test(l)
+      );
       if (res.code !== 0 && (res.stderr.trim() === "" || errLines.length !== 1)) {
         problems.push(`${errLines.length} stderr lines`);
       }
@@ -213,6 +222,7 @@ export async function fuzzCliScenario(ctx: ChaosContext, engine: EngineName): Pr
   } finally {
     await store.close();
   }
+  ctx.log(`fuzz-cli ${engine}: exit codes ${JSON.stringify(codes)}`);
   ctx.log(`fuzz-cli ${engine}: ${r.fuzzCases} cases, ${r.failures.length} failures`);
   r.failed = r.failures.length;
   return r;

@@ -122,9 +122,17 @@ export function mcpPayload(rand: () => number, i: number): Payload {
       times: 1,
     };
   }
-  if (p < 0.3) return { line: req("tools/call", pick(rand, VALUES)), id, times: 1 };
   if (p < 0.35) {
-    return { line: req("tools/list", pick(rand, [undefined, {}, 5, "x"])), id, times: 1 };
+    const params = p < 0.3 ? pick(rand, VALUES) : pick(rand, [undefined, {}, 5, "x"]);
+    // MCP requires params to be an object: otherwise the line is no valid request, and,
+    // as for bad JSON, the SDK answers nothing (the ping after it must be answered).
+    const valid = params === undefined || (typeof params === "object" && params !== null &&
+      !Array.isArray(params));
+    return {
+      line: req(p < 0.3 ? "tools/call" : "tools/list", params),
+      id: valid ? id : null,
+      times: 1,
+    };
   }
   const tool = rand() < 0.1
     ? pick(rand, ["nope", "", "MESH_SEND", "x".repeat(10_000)])
@@ -243,6 +251,7 @@ export async function fuzzMcpScenario(ctx: ChaosContext, engine: EngineName): Pr
     }
     await server.write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
     let before = await snapshot(store, "");
+    const kinds = { result: 0, error: 0, toolError: 0, none: 0 };
     for (let i = 0; i < cases && !server.ended; i++) {
       const p = mcpPayload(rand, i);
       r.fuzzCases++;
@@ -258,6 +267,12 @@ export async function fuzzMcpScenario(ctx: ChaosContext, engine: EngineName): Pr
         answers = await server.answers(p.id, p.times, 10_000);
         if (answers.length < 1) problems.push("no answer");
       }
+      for (const a of answers as { error?: unknown; result?: { isError?: boolean } }[]) {
+        if (a.error !== undefined) kinds.error++;
+        else if (a.result?.isError) kinds.toolError++;
+        else kinds.result++;
+      }
+      if (!answers.length) kinds.none++;
       const after = await snapshot(store, "");
       if (
         p.tool && answers.length && answers.every(refused) &&
@@ -271,6 +286,7 @@ export async function fuzzMcpScenario(ctx: ChaosContext, engine: EngineName): Pr
         r.failures.push(`case ${i} ${p.line.slice(0, 200)}: ${problems.join("; ")}`);
       }
     }
+    ctx.log(`fuzz-mcp ${engine}: answers ${JSON.stringify(kinds)}`);
     // The good call at the end: the server is still there for everyone else.
     await server.write(JSON.stringify({
       jsonrpc: "2.0",

@@ -23,7 +23,7 @@ import { drain, runBounded } from "./proc.ts";
 export async function redisScenario(ctx: ChaosContext, engine: EngineName): Promise<Row> {
   const redis = ctx.redis!;
   const senders = ctx.quick ? 3 : 6;
-  const perSender = ctx.quick ? 5 : 20;
+  const perSender = ctx.quick ? 8 : 30;
   const r = row("Redis killed (-9) and frozen", engine);
   const e = await ctx.engine(engine, { AGENT_MESH_LEASE_S: "1" });
   const rand = seeded(ctx.seed + 3);
@@ -33,6 +33,7 @@ export async function redisScenario(ctx: ChaosContext, engine: EngineName): Prom
     Array.from({ length: senders }, async (_, i) => {
       for (let j = 0; j < perSender; j++) {
         const text = `r${i}-${j}`;
+        await pause(between(rand, 50, 500)); // spread the sends over the kills
         const res = await runBounded(e.env, ["send", "bob", text, "--from", `s${i}`], 20_000);
         if (res.code === 0) t.sent.push(text);
         else t.refused++;

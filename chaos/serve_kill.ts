@@ -69,7 +69,7 @@ async function waitHealthy(base: string, ms: number): Promise<boolean> {
 export async function serveScenario(ctx: ChaosContext, engine: EngineName): Promise<Row> {
   const clients = ctx.quick ? 2 : 3;
   const senders = 4;
-  const perSender = ctx.quick ? 4 : 15;
+  const perSender = ctx.quick ? 3 : 15;
   const r = row(`serve --http killed, ${clients} MCP clients`, engine);
   const e = await ctx.engine(engine, { AGENT_MESH_LEASE_S: "1" });
   const rand = seeded(ctx.seed + 2);
