@@ -169,16 +169,17 @@ export function pause(ms: number): Promise<void> {
 export async function snapshot(store: Store, prefix: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const streams = new Set(await store.scan(prefix, "stream"));
-  for (const key of await store.scan(prefix)) {
-    if (streams.has(key)) {
-      const last = await store.revRange(key, 1);
-      out.set(key, `stream ${await store.length(key)} ${last[0]?.id ?? "-"}`);
-    } else {
-      // SCAN may still list a key whose time ran out; GET then finds nothing: gone.
-      const value = await store.get(key);
-      if (value !== null) out.set(key, `string ${value}`);
-    }
+  const strings = (await store.scan(prefix)).filter((k) => !streams.has(k));
+  for (const key of streams) {
+    const last = await store.revRange(key, 1);
+    out.set(key, `stream ${await store.length(key)} ${last[0]?.id ?? "-"}`);
   }
+  // One round trip for all strings: earlier scenarios leave thousands of state keys.
+  const values = strings.length ? await store.getMany(strings) : [];
+  strings.forEach((key, i) => {
+    // SCAN may still list a key whose time ran out; GET then finds nothing: gone.
+    if (values[i] !== null) out.set(key, `string ${values[i]}`);
+  });
   return out;
 }
 

@@ -171,7 +171,7 @@ function waitsAfterWriting(c: CliCase): boolean {
 
 /** Runs the scenario on `engine`. */
 export async function fuzzCliScenario(ctx: ChaosContext, engine: EngineName): Promise<Row> {
-  const cases = ctx.quick ? 50 : 250;
+  const cases = ctx.quick ? 50 : 300;
   const r = row("CLI fuzzing", engine);
   const e = await ctx.engine(engine);
   const bigFile = join(ctx.dir, "big.txt");

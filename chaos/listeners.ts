@@ -77,7 +77,7 @@ async function listenerRound(
 /** Runs the scenario on `engine`. */
 export async function listenersScenario(ctx: ChaosContext, engine: EngineName): Promise<Row> {
   const senders = ctx.quick ? 8 : 16;
-  const perSender = ctx.quick ? 2 : 6;
+  const perSender = ctx.quick ? 2 : 8;
   const r = row(`listeners killed, ${senders} senders`, engine);
   const e = await ctx.engine(engine, LEASE);
   const rand = seeded(ctx.seed);

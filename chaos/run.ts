@@ -9,6 +9,7 @@
  * Scenarios: listeners, serve, redis, slow, fuzz-cli, fuzz-mcp. The Redis half
  * is skipped loudly where redis-server is missing (unless AGENT_MESH_REQUIRE_REDIS=1).
  * Exits 1 when anything was lost, shown twice unexplained, or a check failed.
+ * CHAOS_DEBUG=1 logs every fuzz case and every MCP listen of the serve scenario.
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
