@@ -6,7 +6,16 @@
  * last text it showed counted apart). Then plain listeners drain what is left.
  */
 import { type Background, spawnCli } from "../tests/harness/cli.ts";
-import { type ChaosContext, type EngineName, type Row, row, seeded, Tally } from "./common.ts";
+import {
+  between,
+  type ChaosContext,
+  type EngineName,
+  pause,
+  type Row,
+  row,
+  seeded,
+  Tally,
+} from "./common.ts";
 import { drain, runBounded } from "./proc.ts";
 
 const LEASE = { AGENT_MESH_LEASE_S: "1" };
@@ -87,6 +96,7 @@ export async function listenersScenario(ctx: ChaosContext, engine: EngineName): 
     Array.from({ length: senders }, async (_, i) => {
       for (let j = 0; j < perSender; j++) {
         const text = `s${i}-${j}`;
+        await pause(between(rand, 0, 600)); // spread the sends over more listener rounds
         const res = await runBounded(e.env, ["send", "bob", text, "--from", `s${i}`], 30_000);
         if (res.code === 0) t.sent.push(text);
         else {
