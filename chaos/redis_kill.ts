@@ -44,6 +44,9 @@ export async function redisScenario(ctx: ChaosContext, engine: EngineName): Prom
     for (let n = 0; sending && n < 1000; n++) {
       const res = await runBounded(e.env, ["listen", "bob", "--json", "--timeout", "1"], 20_000);
       const msg = res.stdout.trim() ? JSON.parse(res.stdout.trim().split("\n")[0]).message : null;
+      if (Deno.env.get("CHAOS_DEBUG")) {
+        console.error(`listen -> ${msg?.text} exit ${res.code} ${res.stderr.trim()}`);
+      }
       if (msg) {
         t.shown.push(msg.text);
         // Shown, then the store went away: its acknowledgement may not have happened.
@@ -57,6 +60,7 @@ export async function redisScenario(ctx: ChaosContext, engine: EngineName): Prom
     for (let k = 0; sending && k < 100; k++) {
       await pause(between(rand, 500, 2000));
       if (!sending) break;
+      if (Deno.env.get("CHAOS_DEBUG")) console.error(`chaos event ${k}`);
       if (rand() < 0.6) {
         await redis.kill();
         t.kills++;
