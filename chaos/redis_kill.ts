@@ -25,7 +25,9 @@ export async function redisScenario(ctx: ChaosContext, engine: EngineName): Prom
   const senders = ctx.quick ? 3 : 6;
   const perSender = ctx.quick ? 8 : 30;
   const r = row("Redis killed (-9) and frozen", engine);
-  const e = await ctx.engine(engine, { AGENT_MESH_LEASE_S: "1" });
+  // A lease longer than the longest freeze (3 s): a reader that cannot acknowledge for longer
+  // than its lease is taken for dead and its message given out again (at least once, by design).
+  const e = await ctx.engine(engine, { AGENT_MESH_LEASE_S: "5" });
   const rand = seeded(ctx.seed + 3);
   const t = new Tally();
   let sending = true;
