@@ -52,7 +52,9 @@ export function spawnDeno(args: string[], env: Record<string, string>): Child {
     }
   };
   const reading = Promise.all([read(child.stdout, true), read(child.stderr, false)]);
-  const status = child.status.then((s) => {
+  // Exited only once its output is read too: the exit can be seen before the last line.
+  const status = child.status.then(async (s) => {
+    await reading.catch(() => {});
     exited = true;
     pokes.forEach((p) => p());
     return s;
