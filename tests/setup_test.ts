@@ -4,9 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
-import { fromFileUrl } from "./harness/paths.ts";
+import { MAIN } from "./harness/cli.ts";
 
-const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 const LAUNCH = "claude --dangerously-load-development-channels server:agent-mesh";
 const decoder = new TextDecoder();
 

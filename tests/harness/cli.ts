@@ -3,6 +3,7 @@
  * of one engine case (tests/harness/store_engines.ts) and a private home folder.
  */
 import { fromFileUrl } from "./paths.ts";
+import { withDeadline } from "./timing.ts";
 import type { EngineCase, OpenedStore } from "./store_engines.ts";
 
 /** Absolute path of main.ts. */
@@ -42,15 +43,19 @@ export interface Background extends AsyncDisposable {
 
 const decoder = new TextDecoder();
 
-/** Runs main.ts with `args` in `env`. */
+/** Runs main.ts with `args` in `env`, to completion; a run that hangs fails after 120 s. */
 export async function runCli(env: Record<string, string>, args: string[]): Promise<CliResult> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await withDeadline(
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, ...args],
+      env: { NO_COLOR: "1", ...env },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output(),
+    120_000,
+    `agent-mesh ${args.join(" ")}`,
+  );
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 

@@ -3,7 +3,6 @@
  * the real server spawned over stdio or HTTP, SDK clients on each transport, and
  * the CLI. Everything is disposable (`await using`) and every wait is bounded.
  */
-import { fileURLToPath } from "node:url";
 import type { EngineCase, OpenedStore } from "./store_engines.ts";
 import { freePort } from "./redis_server.ts";
 import { sleep, withDeadline } from "./timing.ts";
@@ -17,7 +16,8 @@ import {
 } from "./mcp_sdk.ts";
 
 /** Absolute path of main.ts. */
-export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
+export { MAIN, runCli } from "./cli.ts";
+import { MAIN } from "./cli.ts";
 
 /** A private mesh for one test. */
 export interface TestMesh extends AsyncDisposable {
@@ -52,26 +52,6 @@ export async function openTestMesh(
       }
     },
   };
-}
-
-/** Runs the CLI; bounded to 60 s. */
-export async function runCli(
-  env: Record<string, string>,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await withDeadline(
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, ...args],
-      env,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output(),
-    60_000,
-    `agent-mesh ${args.join(" ")}`,
-  );
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
 /** A spawned `serve --http` process. */
