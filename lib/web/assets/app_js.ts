@@ -157,20 +157,32 @@ function renderTraffic() {
   fill("traffic", rows.map(trafficRow));
 }
 
+// Live events that arrive while a traffic load is in flight are applied again on top of
+// the loaded snapshot, which may be older than them (else a state change could be lost).
+let loads = 0;
+let duringLoad = [];
+
 async function loadTraffic() {
+  const gen = ++loads;
+  duringLoad = [];
   const params = new URLSearchParams({ limit: "300" });
   if (filter) params.set("agent", filter);
   if (query) params.set("q", query);
   const doc = await api("/api/traffic?" + params);
+  if (gen !== loads) return; // a newer load replaces this one
   traffic = new Map(doc.messages.map((m) => [m.kind === "reply" ? m.id + ":reply" : m.id, m]));
+  for (const e of duringLoad) applyEvent(e);
+  duringLoad = [];
   renderTraffic();
 }
 
-function apply(e) {
+function applyEvent(e) {
   if (e.event === "sent") {
     const key = e.kind === "reply" ? e.id + ":reply" : e.id;
+    const known = traffic.get(key);
     const initial = e.kind === "direct" || e.kind === "request" ? "queued" : null;
-    traffic.set(key, { id: e.id, from: e.from, to: e.to, kind: e.kind, ts: e.ts, text: e.text || "", state: initial, reader: null });
+    // A snapshot may already hold a later state of it: keep that.
+    if (!known) traffic.set(key, { id: e.id, from: e.from, to: e.to, kind: e.kind, ts: e.ts, text: e.text || "", state: initial, reader: null });
   } else {
     const r = traffic.get(e.id);
     if (r) {
@@ -178,6 +190,12 @@ function apply(e) {
       if (e.reader) r.reader = e.reader;
     }
   }
+}
+
+function apply(e) {
+  duringLoad.push(e);
+  if (duringLoad.length > 1000) duringLoad.shift();
+  applyEvent(e);
   renderTraffic();
   soon();
 }
