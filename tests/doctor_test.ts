@@ -4,6 +4,7 @@
  * folder, the working folder a temp project), then broken one way at a time.
  */
 import assert from "node:assert/strict";
+import { currentDenoDir } from "./harness/paths.ts";
 import { join } from "node:path";
 import { type CliResult, MAIN, type Mesh, openMesh } from "./harness/cli.ts";
 import { type EngineCase, engines } from "./harness/store_engines.ts";
@@ -13,15 +14,7 @@ import doctorCommand from "../commands/doctor.ts";
 
 const decoder = new TextDecoder();
 
-/** The Deno cache of this process, so that subprocesses with another HOME reuse it. */
-async function denoDir(): Promise<string> {
-  const fromEnv = Deno.env.get("DENO_DIR");
-  if (fromEnv) return fromEnv;
-  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
-    .output();
-  return JSON.parse(decoder.decode(out.stdout)).denoDir;
-}
-const DENO_DIR = await denoDir();
+const DENO_DIR = currentDenoDir();
 
 interface Problem {
   check: string;

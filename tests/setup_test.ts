@@ -3,21 +3,14 @@
  * HOME a temp folder and the working folder a temp project.
  */
 import assert from "node:assert/strict";
+import { currentDenoDir } from "./harness/paths.ts";
 import { join, relative } from "node:path";
 import { MAIN } from "./harness/cli.ts";
 
 const LAUNCH = "claude --dangerously-load-development-channels server:agent-mesh";
 const decoder = new TextDecoder();
 
-/** The Deno cache of this process, so that subprocesses with another HOME reuse it. */
-async function denoDir(): Promise<string> {
-  const fromEnv = Deno.env.get("DENO_DIR");
-  if (fromEnv) return fromEnv;
-  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
-    .output();
-  return JSON.parse(decoder.decode(out.stdout)).denoDir;
-}
-const DENO_DIR = await denoDir();
+const DENO_DIR = currentDenoDir();
 
 interface Result {
   code: number;

@@ -4,6 +4,7 @@
  * and the keys they add (our own only).
  */
 import assert from "node:assert/strict";
+import { eventually } from "./harness/timing.ts";
 import { join } from "node:path";
 import { openMesh } from "./harness/cli.ts";
 import { engines } from "./harness/store_engines.ts";
@@ -112,11 +113,13 @@ for (const engine of engines()) {
           "60",
         ]);
         // The message is in the inbox before listen starts: the state comes after the wait began.
-        const h = async () => JSON.parse((await m.cli("history", "bob", "--json")).stdout).messages;
-        for (let i = 0; !(await h()).some((x: { text: string }) => x.text === "wait for me"); i++) {
-          assert.ok(i < 400, "the message reached the inbox");
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        const h = async (): Promise<{ text: string }[]> =>
+          JSON.parse((await m.cli("history", "bob", "--json")).stdout).messages;
+        await eventually(
+          h,
+          (msgs) => msgs.some((x) => x.text === "wait for me"),
+          "the message reached the inbox",
+        );
         const l = await m.cli("listen", "bob", "--timeout", "10");
         assert.match(l.stdout, /wait for me/);
         const done = await sender.done();

@@ -5,6 +5,9 @@
  */
 
 import { killAll, pidsWithEnv } from "./procs.ts";
+import { currentDenoDir } from "../paths.ts";
+
+export { currentDenoDir };
 
 /** The API key the client sends to the stand-in model (approved in `~/.claude.json`). */
 export const API_KEY = "sk-ant-api03-agent-mesh-test-key-0000000000000000000000000000";
@@ -43,22 +46,6 @@ export interface ClaudeHome extends AsyncDisposable {
   setUserSettings(settings: unknown): Promise<void>;
   /** Pids of the running processes started with this HOME (client, hooks, MCP servers). */
   processes(): number[];
-}
-
-let denoDir: string | undefined;
-
-/** The DENO_DIR of the running deno, so that `deno run` in hooks and servers starts warm. */
-export function currentDenoDir(): string {
-  if (denoDir) return denoDir;
-  const fromEnv = Deno.env.get("DENO_DIR");
-  if (fromEnv) return denoDir = fromEnv;
-  const out = new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json"],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "null",
-  }).outputSync();
-  return denoDir = JSON.parse(new TextDecoder().decode(out.stdout)).denoDir;
 }
 
 const asText = (content: unknown) =>
