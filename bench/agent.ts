@@ -12,6 +12,10 @@
  *     No agent-mesh code: bare Redis commands on two ioredis connections. Blocks in XREAD on STREAM
  *     and answers each entry {nonce} with an XADD to STREAM:<nonce>: the shape of
  *     a ping, for the floor of the ping figure. Prints "ready" once blocked.
+ *   deno run -A bench/agent.ts sender FROM
+ *     The fan-out's sender: prints "ready", then for each "TOKEN TARGET" line on
+ *     standard input takes the wall-clock time, sends TOKEN to TARGET as a
+ *     default `send` does (echoed on the group stream), prints {token, t0}.
  *   deno run -A bench/agent.ts send FROM TARGET COUNT IN_FLIGHT START_AT
  *     Waits until the wall-clock time START_AT (ms), sends COUNT messages with at
  *     most IN_FLIGHT at once, prints {sent, failed, start, end}.
@@ -73,6 +77,27 @@ async function echo(url: string, stream: string): Promise<void> {
   writer.disconnect();
 }
 
+async function sender(from: string): Promise<void> {
+  const config = loadConfig();
+  const mesh = new Mesh(await openStore(config), config);
+  await mesh.store.length("warm-up"); // connected before the first timed send
+  console.log("ready");
+  let buf = "";
+  for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const [token, target] = buf.slice(0, i).split(" ");
+      buf = buf.slice(i + 1);
+      const t0 = wallNow();
+      await mesh.send({ from, to: target, text: token });
+      console.log(JSON.stringify({ token, t0 }));
+    }
+    if (stop.signal.aborted) break;
+  }
+  await mesh.store.close();
+}
+
 async function send(
   from: string,
   to: string,
@@ -108,6 +133,7 @@ const [mode, ...args] = Deno.args;
 try {
   if (mode === "listen") await listen(args[0].split(","));
   else if (mode === "echo") await echo(args[0], args[1]);
+  else if (mode === "sender") await sender(args[0]);
   else if (mode === "send") {
     await send(args[0], args[1], Number(args[2]), Number(args[3]), Number(args[4]));
   } else throw new Error(`unknown mode ${mode}`);

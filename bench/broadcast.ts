@@ -57,7 +57,7 @@ export async function broadcastFigure(
       await mesh.broadcast({ from: "announcer", text });
       const seen = await arrivals(children, text, AGENTS, 10_000);
       if (r >= 3) samples.push(Math.max(...seen) - sent);
-      for (const c of children) c.lines.length = 0;
+      for (const c of children) c.lines.length = c.times.length = 0;
       await sleep(30); // back in their blocking reads
     }
   } finally {

@@ -3,6 +3,7 @@
  * output read line by line, their CPU time and memory read from /proc (Linux).
  */
 import { fileURLToPath } from "node:url";
+import { wallNow } from "./stats.ts";
 
 /** Absolute path of main.ts. */
 export const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -15,6 +16,10 @@ export const EMPTY = fileURLToPath(new URL("./empty.ts", import.meta.url));
 export interface Child extends AsyncDisposable {
   readonly pid: number;
   readonly lines: string[];
+  /** For each of `lines`, the wall-clock ms (wallNow) at which this process read it. */
+  readonly times: number[];
+  /** Writes `text` to its standard input (only when spawned with `stdin: true`). */
+  write(text: string): Promise<void>;
   /** Resolves with the first stdout or stderr line matching `re`; rejects after `ms` or at exit. */
   waitFor(re: RegExp, ms?: number): Promise<string>;
   /** Sends SIGTERM and waits for the exit (SIGKILL after 10 s). */
@@ -25,14 +30,43 @@ export interface Child extends AsyncDisposable {
 
 /** Spawns `deno run -A <args>` with `env` added to this process's environment. */
 export function spawnDeno(args: string[], env: Record<string, string>): Child {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...args],
+  return spawnProcess(Deno.execPath(), ["run", "-A", ...args], env);
+}
+
+/** Options of `spawnProcess`. */
+export interface SpawnOptions {
+  /** Keep its standard input open for `write`. */
+  stdin?: boolean;
+  /**
+   * Run it under `timeout` in a process group of its own, so that it stops by
+   * itself after this many seconds even if the bench dies, and `stop` can end
+   * the whole group.
+   */
+  maxSeconds?: number;
+}
+
+/** Spawns `cmd args` with `env` added to this process's environment. */
+export function spawnProcess(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  opts: SpawnOptions = {},
+): Child {
+  // timeout (without --foreground) leads a process group of its own and forwards SIGTERM to it.
+  const [file, argv] = opts.maxSeconds
+    ? ["timeout", ["-k", "5", String(opts.maxSeconds), cmd, ...args]]
+    : [cmd, args];
+  const child = new Deno.Command(file, {
+    args: argv,
     env: { NO_COLOR: "1", ...env },
-    stdin: "null",
+    stdin: opts.stdin ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  const writer = opts.stdin ? child.stdin.getWriter() : null;
+  const encoder = new TextEncoder();
   const lines: string[] = [];
+  const times: number[] = [];
   let errText = "";
   const pokes = new Set<() => void>();
   let exited = false;
@@ -43,9 +77,13 @@ export function spawnDeno(args: string[], env: Record<string, string>): Child {
         errText += chunk;
         buf += chunk;
       } else buf += chunk;
+      const at = wallNow();
       let i;
       while ((i = buf.indexOf("\n")) >= 0) {
-        if (toLines) lines.push(buf.slice(0, i));
+        if (toLines) {
+          lines.push(buf.slice(0, i));
+          times.push(at);
+        }
         buf = buf.slice(i + 1);
       }
       pokes.forEach((p) => p());
@@ -62,13 +100,16 @@ export function spawnDeno(args: string[], env: Record<string, string>): Child {
   let stopping: Promise<void> | null = null;
   const stop = () =>
     stopping ??= (async () => {
+      await writer?.close().catch(() => {});
       if (!exited) {
         try {
           child.kill("SIGTERM");
         } catch { /* gone */ }
         const timer = setTimeout(() => {
           try {
-            child.kill("SIGKILL");
+            // Under timeout: the whole group (timeout cannot forward a SIGKILL).
+            if (opts.maxSeconds) Deno.kill(-child.pid, "SIGKILL");
+            else child.kill("SIGKILL");
           } catch { /* gone */ }
         }, 10_000);
         await status;
@@ -79,6 +120,11 @@ export function spawnDeno(args: string[], env: Record<string, string>): Child {
   return {
     pid: child.pid,
     lines,
+    times,
+    async write(text) {
+      if (!writer) throw new Error(`${cmd}: spawned without stdin`);
+      await writer.write(encoder.encode(text));
+    },
     stderr: () => errText,
     waitFor(re, ms = 30_000) {
       return new Promise((resolve, reject) => {
@@ -89,12 +135,16 @@ export function spawnDeno(args: string[], env: Record<string, string>): Child {
             resolve(hit);
           } else if (exited) {
             done();
-            reject(new Error(`${args.join(" ")} exited without ${re}: ${errText.slice(-500)}`));
+            reject(
+              new Error(`${cmd} ${args.join(" ")} exited without ${re}: ${errText.slice(-500)}`),
+            );
           }
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`${args.join(" ")}: no ${re} within ${ms} ms: ${errText.slice(-500)}`));
+          reject(
+            new Error(`${cmd} ${args.join(" ")}: no ${re} within ${ms} ms: ${errText.slice(-500)}`),
+          );
         }, ms);
         const done = () => {
           clearTimeout(timer);
@@ -110,9 +160,18 @@ export function spawnDeno(args: string[], env: Record<string, string>): Child {
 }
 
 /** Wall time of one `deno run -A <args>` to its exit, in ms; throws when it fails. */
-export async function timeRun(args: string[], env: Record<string, string>): Promise<number> {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...args],
+export function timeRun(args: string[], env: Record<string, string>): Promise<number> {
+  return timeCommand(Deno.execPath(), ["run", "-A", ...args], env);
+}
+
+/** Wall time of one `cmd args` to its exit, in ms; throws when it fails. */
+export async function timeCommand(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<number> {
+  const command = new Deno.Command(cmd, {
+    args,
     env: { NO_COLOR: "1", ...env },
     stdin: "null",
     stdout: "null",
@@ -123,7 +182,7 @@ export async function timeRun(args: string[], env: Record<string, string>): Prom
   const ms = performance.now() - start;
   if (!out.success) {
     throw new Error(
-      `deno run ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr).trim()}`,
+      `${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr).trim()}`,
     );
   }
   return ms;

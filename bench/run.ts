@@ -3,12 +3,15 @@
  * throwaway redis-server and SQLite file of its own, with the floors measured in
  * the same run. Prints a Markdown table and writes results.json.
  *
- *   deno run -A bench/run.ts [--quick] [--out PATH] [--only GROUP,...]
+ *   deno run -A bench/run.ts [--quick] [--out PATH] [--only GROUP,...] [--listeners N]
  *
  * --quick runs each figure briefly (for the test that keeps this harness alive);
  * --out writes the results elsewhere than bench/results.json; --only runs some
- * groups: cli, ping, send, parallel, broadcast, who, monitor, serve, claude (the
- * Redis floor always runs; claude only where the Claude Code client is installed).
+ * groups: cli, ping, send, parallel, broadcast, who, monitor, serve, claude,
+ * fanout, original (the Redis floor always runs; claude only where the Claude
+ * Code client is installed; the original's side of fanout, and original, only
+ * where the original Python tool is: see original.ts); --listeners sets the
+ * fan-out's listener processes (200 by default, 10 with --quick).
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
@@ -17,8 +20,11 @@ import { startRedis } from "../tests/harness/redis_server.ts";
 import { broadcastFigure } from "./broadcast.ts";
 import { claudeFigures } from "./claude.ts";
 import { cliFigures } from "./cli.ts";
+import { cliVsOriginal } from "./cli_calls.ts";
+import { fanoutFigures } from "./fanout.ts";
 import { redisFloor, redisPingPongFloor } from "./floors.ts";
 import { monitorFigures, serveFigures } from "./idle.ts";
+import { findOriginal } from "./original.ts";
 import { pingFigure } from "./ping.ts";
 import { sendFigure, sendParallelFigure } from "./send.ts";
 import { type BenchContext, fmt, type Result } from "./stats.ts";
@@ -37,6 +43,8 @@ const GROUPS: [string, (ctx: BenchContext) => Promise<Result[]>][] = [
   ["monitor", monitorFigures],
   ["serve", (ctx) => eachMany(ctx, serveFigures)],
   ["claude", claudeFigures],
+  ["fanout", fanoutFigures],
+  ["original", cliVsOriginal],
 ];
 
 async function each(
@@ -105,12 +113,22 @@ export function table(results: Result[]): string {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { quick: { type: "boolean" }, out: { type: "string" }, only: { type: "string" } },
+    options: {
+      quick: { type: "boolean" },
+      out: { type: "string" },
+      only: { type: "string" },
+      listeners: { type: "string" },
+    },
     strict: true,
   });
   const quick = values.quick === true;
   const out = values.out ?? fileURLToPath(new URL("./results.json", import.meta.url));
   const only = values.only ? new Set(values.only.split(",")) : null;
+  const listeners = values.listeners === undefined ? undefined : Number(values.listeners);
+  if (listeners !== undefined && !(Number.isInteger(listeners) && listeners > 0)) {
+    console.error(`bench: --listeners must be a whole number above 0: "${values.listeners}"`);
+    return 2;
+  }
   const started = performance.now();
   const log = (line: string) =>
     console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${line}`);
@@ -142,6 +160,10 @@ async function main(): Promise<number> {
       },
     },
     floors: { redisRoundTripMs: NaN, emptyScriptMs: NaN, redisPingPongMs: NaN },
+    listeners,
+    original: findOriginal(dir),
+    verdicts: [],
+    skipped: [],
     log,
   };
   const results: Result[] = [];
@@ -172,7 +194,12 @@ async function main(): Promise<number> {
       empty_script_ms: ctx.floors.emptyScriptMs,
       redis_ping_exchange_ms: ctx.floors.redisPingPongMs,
     },
+    original: ctx.original.tool
+      ? { installed: true, src: ctx.original.tool.found }
+      : { installed: false, why: ctx.original.missing },
     results,
+    verdicts: ctx.verdicts,
+    skipped: ctx.skipped,
     failures,
   };
   await Deno.writeTextFile(out, JSON.stringify(doc, null, 2) + "\n");
@@ -182,6 +209,14 @@ async function main(): Promise<number> {
   if (unmet.length) {
     console.log(`goals not met: ${unmet.map((r) => `${r.figure} (${r.engine})`).join("; ")}`);
   }
+  if (ctx.verdicts.length) {
+    const missed = ctx.verdicts.filter((v) => !v.met).length;
+    console.log(
+      `\nGoals against the original (same run): ${missed} of ${ctx.verdicts.length} missed`,
+    );
+    for (const v of ctx.verdicts) console.log(`- ${v.line}`);
+  }
+  for (const s of ctx.skipped) console.log(s);
   for (const f of failures) console.error(`FAILED ${f}`);
   return failures.length ? 1 : 0;
 }

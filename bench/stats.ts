@@ -2,6 +2,7 @@
  * What every figure group shares: samples to median/p99, the shape of a result
  * and of results.json, and the context (engines, floors, quick mode) a group runs in.
  */
+import type { OriginalFound } from "./original.ts";
 
 /** Median, p99 and count of a list of samples. */
 export interface Summary {
@@ -35,8 +36,8 @@ export interface Floors {
 
 /** The floor a figure is compared with. */
 export interface FloorRef {
-  name: "redis PING round trip" | "empty deno run";
-  unit: "ms";
+  name: "redis PING round trip" | "empty deno run" | "original";
+  unit: "ms" | "MB";
   median: number;
 }
 
@@ -44,7 +45,8 @@ export interface FloorRef {
 export interface Result extends Summary {
   /** Short id of the figure, the same for both engines (`ping`, `send-throughput`, ...). */
   figure: string;
-  engine: "embedded" | "redis" | "none";
+  /** `original`: the original Python tool, on the run's Redis. */
+  engine: "embedded" | "redis" | "none" | "original";
   /** `ms`, `msg/s`, `MB` or `% of one core`. */
   unit: string;
   /** The floor in force for this figure (null when the goal does not depend on one). */
@@ -55,6 +57,26 @@ export interface Result extends Summary {
   met: boolean | null;
   /** Anything a reader needs to read the number right. */
   note?: string;
+  /** The original tool's figure measured beside this one, and original / ours. */
+  original?: Summary & { ratio: number };
+  /** Further statistics of the samples (p95, max, ...). */
+  detail?: Record<string, number>;
+}
+
+/** A goal judged against the original's figure of the same run. */
+export interface Verdict {
+  /** The goal in words. */
+  goal: string;
+  /** What it was judged on (`fan-out p50, embedded`, `CLI send, wall time`, ...). */
+  what: string;
+  unit: string;
+  ours: number;
+  original: number;
+  /** The most ours may be for the goal to be met. */
+  limit: number;
+  met: boolean;
+  /** One line: `fan-out embedded p50 531 ms vs original 21 ms × 2 = 42 ms: MISSED`. */
+  line: string;
 }
 
 /** What a figure group gets to run with. */
@@ -67,6 +89,14 @@ export interface BenchContext {
   /** A private temp folder for this run. */
   dir: string;
   floors: Floors;
+  /** Listener processes of the fan-out figure, when not its default. */
+  listeners?: number;
+  /** The original Python tool, or why it cannot run here. */
+  original: OriginalFound;
+  /** Goals judged against the original, filled by the groups that measure it. */
+  verdicts: Verdict[];
+  /** Scenarios skipped, one line each saying why. */
+  skipped: string[];
   /** Prints a progress line on stderr. */
   log(line: string): void;
 }
