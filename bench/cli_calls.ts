@@ -176,7 +176,7 @@ export async function cliVsOriginal(ctx: BenchContext): Promise<Result[]> {
     ctx.log(why);
     return [];
   }
-  const rounds = pick(ctx, 3, 15);
+  const rounds = pick(ctx, 2, 15);
   const memRounds = pick(ctx, 1, 3);
   const t = tools(ctx, original);
   const meter = rssMeter(ctx.dir);

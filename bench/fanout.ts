@@ -30,7 +30,7 @@ type Tool = "embedded" | "redis" | "original";
 /** Listeners started at once before waiting for them, to spread the start-up load. */
 const WAVE = 25;
 /** Resident memory a listener may need, MB: caps N to what the machine has free. */
-const LISTENER_MB: Record<Tool, number> = { embedded: 90, redis: 90, original: 40 };
+const LISTENER_MB: Record<Tool, number> = { embedded: 75, redis: 75, original: 35 };
 /** Key prefix of the original's scenario (ours use the run's own). */
 const ORIGINAL_PREFIX = "benchorig";
 /** Every child of this scenario stops by itself after this long, whatever happens here. */
@@ -152,7 +152,7 @@ function originalSide(ctx: BenchContext, tool: Original, redis: Redis): Side {
 /** How many listeners fit in the memory free now (at most `n`). */
 function fitting(n: number, tool: Tool): number {
   const free = Deno.systemMemoryInfo().available / 2 ** 20;
-  return Math.max(1, Math.min(n, Math.floor((free * 0.6) / LISTENER_MB[tool])));
+  return Math.max(1, Math.min(n, Math.floor((free * 0.8) / LISTENER_MB[tool])));
 }
 
 /** One tool's listeners and rounds; per-listener latencies of the timed rounds, ms. */

@@ -36,8 +36,11 @@ function sourceCandidates(): string[] {
   ];
 }
 
-/** Finds the original tool; `dir` (a temp folder of the run) receives the copy it runs from. */
-export function findOriginal(dir: string): OriginalFound {
+/** The original's source folder, or why it cannot run here. */
+export type Located = { src: string; missing?: never } | { missing: string; src?: never };
+
+/** Where the original's source and interpreter are, or why they are not (no side effect). */
+export function locateOriginal(): Located {
   const candidates = sourceCandidates();
   const src = candidates.find((c) => existsSync(join(c, "agent_mesh", "cli.py")));
   if (!src) {
@@ -66,6 +69,14 @@ export function findOriginal(dir: string): OriginalFound {
         `(apt-get install -y python3-redis python3-click): ${why}`,
     };
   }
+  return { src };
+}
+
+/** Finds the original tool; `dir` (a temp folder of the run) receives the copy it runs from. */
+export function findOriginal(dir: string): OriginalFound {
+  const located = locateOriginal();
+  if (located.missing !== undefined) return { missing: located.missing };
+  const src = located.src;
   const copy = join(dir, "original-src");
   Deno.mkdirSync(join(copy, "agent_mesh"), { recursive: true });
   for (const f of Deno.readDirSync(join(src, "agent_mesh"))) {

@@ -8,8 +8,28 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { skipRedis } from "./harness/redis_server.ts";
 import { claudeMissing } from "./harness/claude/skip.ts";
+import { locateOriginal } from "../bench/original.ts";
 
 const RUN = fileURLToPath(new URL("../bench/run.ts", import.meta.url));
+/** Whether the original Python tool runs here (Debian's python3 with redis and click). */
+const ORIGINAL = locateOriginal().src !== undefined;
+/** The CLI calls the bench times beside the original's (each has a wall time and a memory row). */
+const CALLS = [
+  "--version",
+  "--help",
+  "send",
+  "send --private",
+  "register",
+  "who",
+  "deregister",
+  "ping (a monitor answers)",
+  "request (a bare-Redis replier answers)",
+  "reply",
+  "ack",
+  "listen (a message waiting)",
+  "pending (a local file in both)",
+];
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Every figure the harness reports, by engine. */
 const EXPECTED: [RegExp, string[]][] = [
@@ -27,6 +47,19 @@ const EXPECTED: [RegExp, string[]][] = [
   [/^monitor RSS$/, ["embedded", "redis"]],
   [/^serve --http RSS, idle$/, ["embedded", "redis"]],
   [/^serve --http RSS, \d+ sessions in mesh_listen$/, ["embedded", "redis"]],
+  // Ours always; the original's beside them where it is installed.
+  [
+    /^fan-out: a send's group echo to \d+ listener processes \(per listener\)$/,
+    ORIGINAL ? ["embedded", "redis", "original"] : ["embedded", "redis"],
+  ],
+  ...(ORIGINAL
+    ? CALLS.flatMap((c) =>
+      [
+        [new RegExp(`^CLI ${escape(c)}, wall time vs the original$`), ["redis"]],
+        [new RegExp(`^CLI ${escape(c)}, peak memory vs the original$`), ["redis"]],
+      ] as [RegExp, string[]][]
+    )
+    : []),
   // With the real Claude Code client (CI installs it; AGENT_MESH_REQUIRE_CLAUDE=1).
   ...(claudeMissing() ? [] : [
     [/^claude-wake-floor$/, ["none"]],
@@ -45,6 +78,18 @@ interface Row {
   floor: { name: string; unit: string; median: number } | null;
   goal: string;
   met: boolean | null;
+  original?: { median: number; p99: number; runs: number; ratio: number };
+}
+
+interface Verdict {
+  goal: string;
+  what: string;
+  unit: string;
+  ours: number;
+  original: number;
+  limit: number;
+  met: boolean;
+  line: string;
 }
 
 Deno.test({
@@ -105,6 +150,34 @@ Deno.test({
       for (const r of rows.filter((r) => /^CLI |^ping /.test(r.figure))) {
         assert.ok(r.floor, `${r.figure} (${r.engine}) has no floor`);
       }
+      // Beside the original: its figure in the same row, and each goal judged on the same run.
+      assert.equal(doc.original.installed, ORIGINAL);
+      const verdicts = doc.verdicts as Verdict[];
+      if (ORIGINAL) {
+        for (const r of rows.filter((r) => / vs the original$/.test(r.figure))) {
+          const o = r.original;
+          assert.ok(o && o.median > 0 && o.runs >= 1, `${r.figure}: the original's figure`);
+          assert.ok(Math.abs(o.ratio - o.median / r.median) < 1e-9, `${r.figure}: ratio`);
+          assert.equal(r.floor?.name, "original", `${r.figure}: compared with the original`);
+        }
+        // Fan-out on both engines, 10 of 13 calls for speed (the Redis ones), 13 for memory.
+        assert.equal(verdicts.length, 2 + 10 + CALLS.length);
+        for (const v of verdicts) {
+          assert.ok(v.ours > 0 && v.original > 0 && v.limit > 0, v.line);
+          assert.equal(v.met, v.ours <= v.limit, v.line);
+          assert.match(v.line, v.met ? /: MET\b/ : /: MISSED\b/);
+          assert.ok(stdout.includes(`- ${v.line}`), `verdict printed: ${v.line}`);
+        }
+        assert.deepEqual(doc.skipped, []);
+      } else {
+        // Skipped with one line each saying why; the rest of the bench ran.
+        assert.deepEqual(verdicts, []);
+        assert.equal(doc.skipped.length, 2);
+        for (const line of doc.skipped) {
+          assert.match(line, /: skipped: the original tool cannot run here: /);
+          assert.ok(stdout.includes(line), line);
+        }
+      }
       // The Markdown table went to stdout, one row per figure.
       assert.match(stdout, /^\| Figure \| Engine \| Median \| p99 \|/m);
       assert.equal(
@@ -115,4 +188,17 @@ Deno.test({
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
+});
+
+Deno.test("bench: a missing original is said, with where it was looked for", () => {
+  const saved = Deno.env.get("AGENT_MESH_ORIGINAL_SRC");
+  Deno.env.set("AGENT_MESH_ORIGINAL_SRC", "/nonexistent/original-src");
+  try {
+    const found = locateOriginal();
+    assert.equal(found.src, undefined);
+    assert.match(found.missing ?? "", /"\/nonexistent\/original-src".*AGENT_MESH_ORIGINAL_SRC/);
+  } finally {
+    if (saved === undefined) Deno.env.delete("AGENT_MESH_ORIGINAL_SRC");
+    else Deno.env.set("AGENT_MESH_ORIGINAL_SRC", saved);
+  }
 });
