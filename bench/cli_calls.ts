@@ -15,6 +15,12 @@ import { type BenchContext, fmt, pick, type Result, summarize, type Verdict } fr
 
 /** Key prefix of the original's calls (ours use the run's own). */
 const ORIGINAL_PREFIX = "benchorigcli";
+/**
+ * The Redis database both tools' calls use: one that no other figure fills.
+ * The original's `who` SCANs the whole keyspace 10 keys a round trip, so the
+ * 10,000 agents of the who figure (in database 0) would make it 9 × slower.
+ */
+const DB = 2;
 /** How much faster than the original's every Redis CLI call of ours is to be. */
 const SPEED_GOAL = 3;
 /** How much more memory than the original's a CLI call of ours may take. */
@@ -92,12 +98,17 @@ const CALLS: Call[] = [
 interface Tools {
   line(who: Who, call: Call): [string, string[]];
   env: Record<Who, Record<string, string>>;
+  /** The Redis URL both use. */
+  url: string;
 }
 
 function tools(ctx: BenchContext, original: Original): Tools {
   const home = join(ctx.dir, "original-cli-home");
   Deno.mkdirSync(home, { recursive: true });
+  const url = new URL(ctx.redisUrl);
+  url.pathname = `/${DB}`;
   return {
+    url: url.href,
     line(who, call) {
       if (who === "ours") {
         return [Deno.execPath(), [
@@ -110,8 +121,8 @@ function tools(ctx: BenchContext, original: Original): Tools {
       return originalCli(call.args(ORIGINAL_PREFIX));
     },
     env: {
-      ours: ctx.envs.redis,
-      original: originalEnv(original, { redisUrl: ctx.redisUrl, prefix: ORIGINAL_PREFIX, home }),
+      ours: { ...ctx.envs.redis, AGENT_MESH_REDIS_URL: url.href },
+      original: originalEnv(original, { redisUrl: url.href, prefix: ORIGINAL_PREFIX, home }),
     },
   };
 }
@@ -180,7 +191,7 @@ export async function cliVsOriginal(ctx: BenchContext): Promise<Result[]> {
   const memRounds = pick(ctx, 1, 3);
   const t = tools(ctx, original);
   const meter = rssMeter(ctx.dir);
-  const answering = replier(ctx.redisUrl, [ctx.envs.redis.AGENT_MESH_PREFIX, ORIGINAL_PREFIX]);
+  const answering = replier(t.url, [ctx.envs.redis.AGENT_MESH_PREFIX, ORIGINAL_PREFIX]);
   // Each tool's own monitor answers its pings.
   const monitors: Child[] = (["ours", "original"] as Who[]).map((who) => {
     const [cmd, args] = t.line(who, {
