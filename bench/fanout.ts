@@ -260,7 +260,9 @@ function report(
       floor: judged ? { name: "original", unit: "ms", median: origP50 } : null,
       goal,
       met: judged ? s.median <= factor * origP50 : null,
-      note: `p95 ${fmt(p95)} ms, max ${fmt(max)} ms; ${n} listeners × ${rounds} rounds${short}`,
+      note: `p95 ${fmt(p95)} ms, max ${fmt(max)} ms; ${n} listeners × ${rounds} round${
+        rounds === 1 ? "" : "s"
+      }${short}`,
       detail: { p95, max, listeners: n, rounds },
     };
     if (judged) {

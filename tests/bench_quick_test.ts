@@ -202,3 +202,54 @@ Deno.test("bench: a missing original is said, with where it was looked for", () 
     else Deno.env.set("AGENT_MESH_ORIGINAL_SRC", saved);
   }
 });
+
+Deno.test({
+  name: "bench without the original says why, once per scenario, and still measures ours",
+  ignore: skipRedis(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "agent-mesh-bench-test-" });
+    try {
+      const out = join(dir, "results.json");
+      const run = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          RUN,
+          "--quick",
+          "--only",
+          "fanout,original",
+          "--listeners",
+          "3",
+          "--out",
+          out,
+        ],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: {
+          AGENT_MESH_REDIS_URL: "",
+          NO_COLOR: "1",
+          AGENT_MESH_ORIGINAL_SRC: join(dir, "no-original"),
+        },
+      }).output();
+      const stdout = new TextDecoder().decode(run.stdout);
+      assert.equal(run.code, 0, new TextDecoder().decode(run.stderr).slice(-3000));
+      const doc = JSON.parse(await Deno.readTextFile(out));
+      assert.equal(doc.original.installed, false);
+      assert.match(doc.original.why, /no-original/);
+      assert.deepEqual(doc.verdicts, []);
+      assert.deepEqual(doc.skipped.map((l: string) => l.split(":")[0]), [
+        "fan-out (original)",
+        "CLI calls vs the original",
+      ]);
+      for (const line of doc.skipped) assert.ok(stdout.includes(line), line);
+      const fanout = (doc.results as Row[]).filter((r) => r.figure.startsWith("fan-out"));
+      assert.deepEqual(fanout.map((r) => [r.engine, r.runs, r.met]), [
+        ["redis", 3, null],
+        ["embedded", 3, null],
+      ]);
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
