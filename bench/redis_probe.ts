@@ -49,7 +49,9 @@ try {
   report("raw PING (ioredis)", await measure(async () => void await raw.ping()));
   report(
     "append (XADD via engine)",
-    await measure(async () => void await writer.append(key, { x: "1" })),
+    await measure(async () =>
+      void (await writer.appendMany([{ stream: key, fields: { x: "1" } }]))[0]
+    ),
   );
 
   let cursor = (await writer.revRange(key, 1))[0].id;
@@ -58,7 +60,7 @@ try {
     const reading = reader.read({ [key]: cursor }, { blockMs: 5000 });
     await new Promise((r) => setTimeout(r, 2)); // let the XREAD reach the server first
     const t = performance.now();
-    const id = await writer.append(key, { x: "1" });
+    const id = (await writer.appendMany([{ stream: key, fields: { x: "1" } }]))[0];
     const batches = await reading;
     if (i >= WARMUP) wake.push(performance.now() - t);
     if (batches[0]?.entries[0]?.id !== id) throw new Error(`woken with ${JSON.stringify(batches)}`);

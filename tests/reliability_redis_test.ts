@@ -5,6 +5,7 @@
  * its own deadline plus a margin, and after SIGCONT the same store works again.
  * The deadlines below only bound a hang; no duration is asserted.
  */
+import { append } from "./harness/store_ops.ts";
 import assert from "node:assert/strict";
 // deno-lint-ignore no-import-prefix
 import { Redis } from "npm:ioredis@5.11.1";
@@ -39,13 +40,13 @@ Deno.test(
     let frozen = false;
     try {
       await store.ensureGroup("m:q", "g", "0");
-      await store.append("m:q", { n: "1" });
+      await append(store, "m:q", { n: "1" });
       Deno.kill(pid, "SIGSTOP");
       frozen = true;
 
       await t.step("a command fails with one line", async () => {
         await assert.rejects(
-          withDeadline(store.append("m:q", { n: "2" }), HANG_MS, "append"),
+          withDeadline(append(store, "m:q", { n: "2" }), HANG_MS, "append"),
           isNoAnswer,
         );
         await assert.rejects(withDeadline(store.get("m:k"), HANG_MS, "get"), isNoAnswer);
@@ -71,7 +72,7 @@ Deno.test(
       frozen = false;
 
       await t.step("after SIGCONT the same stores work again", async () => {
-        const id = await withDeadline(store.append("m:q", { n: "3" }), HANG_MS, "append");
+        const id = await withDeadline(append(store, "m:q", { n: "3" }), HANG_MS, "append");
         const got = await withDeadline(
           fresh.consume("g", ["m:q"], { blockMs: 5000, leaseMs: 60_000 }),
           HANG_MS,

@@ -6,6 +6,7 @@
  * and a reply to a request whose asker has gone is refused instead of lost.
  * Requests of the original tool have no record: they are answered as before.
  */
+import type { SetOp } from "../store/port.ts";
 import type { Mesh } from "./mesh.ts";
 
 /** How long a finished request's record is kept, to tell a late replier, in seconds. */
@@ -39,10 +40,10 @@ function parse(raw: string | null): Ask | null {
   }
 }
 
-/** Records that `ask.from` now waits for the answer to its request. */
-export async function markWaiting(mesh: Mesh, ask: Omit<Ask, "state">): Promise<void> {
-  const ttl = Math.max(1, Math.ceil(ask.until - Date.now() / 1000)) + DONE_TTL_S;
-  await mesh.store.set(key(mesh, ask.nonce), JSON.stringify({ ...ask, state: "waiting" }), ttl);
+/** The write that records that `ask.from` now waits for the answer to its request. */
+export function waitingSet(mesh: Mesh, ask: Omit<Ask, "state">): SetOp {
+  const ttlSec = Math.max(1, Math.ceil(ask.until - Date.now() / 1000)) + DONE_TTL_S;
+  return { key: key(mesh, ask.nonce), value: JSON.stringify({ ...ask, state: "waiting" }), ttlSec };
 }
 
 /** Records that the asker of `nonce` stopped waiting (answered, timed out or interrupted). */

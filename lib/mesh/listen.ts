@@ -7,12 +7,12 @@ import { dirname } from "node:path";
 import { faultPoint } from "../fault.ts";
 import { checkName } from "../names.ts";
 import { agentFile, ensureHome } from "../paths.ts";
-import type { StreamEntry } from "../store/port.ts";
+import type { StreamBatch, StreamEntry, Writes } from "../store/port.ts";
 import { type OverdueAction, planOverdue } from "./ledger.ts";
 import { type Message, notifyLine, parseEntry } from "./message.ts";
 import { type Mesh, RENDEZVOUS_TTL_S, type WaitOptions } from "./mesh.ts";
 import { renew, who } from "./presence.ts";
-import { markState, type Reader } from "./states.ts";
+import { joinViews, type Reader, stateViews } from "./states.ts";
 
 /** A DIRECT message taken from an inbox, not yet acknowledged. */
 export interface Delivery {
@@ -99,6 +99,7 @@ export async function nextDirect(
       blockMs: Math.max(left, 0),
       signal: opts.signal,
       leaseMs: mesh.config.leaseMs,
+      views: (taken) => takenViews(mesh, name, inbox, taken, opts.reader),
     });
     let found: Delivery | null = null;
     for (const batch of batches) {
@@ -115,7 +116,34 @@ export async function nextDirect(
   }
 }
 
-/** Handles one inbox entry taken for `name`: a message to show, or a ping answered at once. */
+/** The message as its states know it: to `name`, a request when it has a reply key. */
+function stateOf(name: string, message: Message) {
+  const kind = message.reply_to ? "request" as const : "direct" as const;
+  return { ...message, to: name, kind };
+}
+
+/** The `taken` states of the messages among `taken` (entries of `inbox`), recorded with the take. */
+export function takenViews(
+  mesh: Mesh,
+  name: string,
+  inbox: string,
+  taken: StreamBatch[],
+  reader?: Reader,
+): Writes {
+  return joinViews(
+    ...taken.filter((b) => b.stream === inbox).flatMap((b) => b.entries).flatMap((entry) => {
+      const parsed = parseEntry(entry);
+      return parsed?.kind === "message"
+        ? [stateViews(mesh, stateOf(name, parsed.message), "taken", reader)]
+        : [];
+    }),
+  );
+}
+
+/**
+ * Handles one inbox entry taken for `name` (its `taken` state recorded with the
+ * take: see `takenViews`): a message to show, or a ping answered at once.
+ */
 export async function handleInbox(
   mesh: Mesh,
   name: string,
@@ -126,18 +154,12 @@ export async function handleInbox(
 ): Promise<Delivery | null> {
   const parsed = parseEntry(entry);
   if (parsed?.kind === "message") {
-    const m = {
-      ...parsed.message,
-      to: name,
-      kind: parsed.message.reply_to ? "request" as const : "direct" as const,
-    };
-    await markState(mesh, m, "taken", reader);
+    const m = stateOf(name, parsed.message);
     await faultPoint("after-take");
     return {
       message: parsed.message,
       ack: async () => {
-        await mesh.store.ack(inbox, group, [entry.id]);
-        await markState(mesh, m, "delivered", reader);
+        await mesh.store.ack(inbox, group, [entry.id], stateViews(mesh, m, "delivered", reader));
         // A message from a peer is the reply the ledger was waiting for.
         const ledger = mesh.ledger(name);
         if (ledger.exists()) await ledger.removePeer(parsed.message.from);

@@ -8,21 +8,20 @@
 import { Redis, type RedisOptions } from "npm:ioredis@5.11.1";
 import { redactUrl } from "../config.ts";
 import { MeshError, StoreError } from "../errors.ts";
-import {
-  type AppendOp,
-  type BlockOptions,
-  DEFAULT_MAXLEN,
-  type Fields,
-  type Store,
-  type StreamBatch,
-  type StreamEntry,
+import type {
+  AppendOp,
+  BlockOptions,
+  Fields,
+  SendOutcome,
+  SendPlan,
+  Store,
+  StreamBatch,
+  StreamEntry,
+  Verdict,
+  Writes,
 } from "./port.ts";
 import { isReplyError, toStoreError, unreachableError } from "./redis_errors.ts";
-import {
-  APPEND_KEEPING_UNREAD_LUA,
-  appendKeepingUnreadArgs,
-  inboxFullFrom,
-} from "./redis_append.ts";
+import { ACK_LUA, ackArgs, inboxFullFrom, SEND_LUA, sendArgs } from "./redis_scripts.ts";
 import { backoff, BlockingPool, blockUntil, ended, hangUp } from "./redis_pool.ts";
 
 /** How long opening may take before Redis counts as unreachable. */
@@ -46,18 +45,21 @@ const DEFAULT_LEASE_MS = 10_000;
 /** XAUTOCLAIM calls per stream and consume: each scans up to 10 × COUNT pending entries. */
 const MAX_CLAIM_PAGES = 10;
 
-/** INCR, then EXPIRE when the key is new or has lost its expiry: the original's gate. */
-const INCR_WINDOW_LUA = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 or redis.call('TTL', KEYS[1]) == -1 then
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
-end
-return n`;
+/** A Lua script and its SHA1, for EVALSHA (EVAL once when Redis does not know it yet). */
+interface Script {
+  lua: string;
+  sha: Promise<string>;
+}
 
-type WithIncrWindow = Redis & {
-  meshIncrWindow(key: string, windowSec: number): Promise<number>;
-  meshAppendKeepingUnread(...args: (string | number)[]): Promise<string[]>;
-};
+function script(lua: string): Script {
+  const sha = crypto.subtle.digest("SHA-1", new TextEncoder().encode(lua)).then((buf) =>
+    Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("")
+  );
+  return { lua, sha };
+}
+
+const SEND = script(SEND_LUA);
+const ACK = script(ACK_LUA);
 
 /** Opens the Redis at `url` (redis:// or rediss://), checking that it answers. */
 export async function openRedisStore(url: string): Promise<Store> {
@@ -99,10 +101,7 @@ export async function openRedisStore(url: string): Promise<Store> {
     throw unreachableError(location, err, lastSeen);
   }
   opened = true;
-  main.defineCommand("meshIncrWindow", { numberOfKeys: 1, lua: INCR_WINDOW_LUA });
-  // No numberOfKeys: each call passes its own count first.
-  main.defineCommand("meshAppendKeepingUnread", { lua: APPEND_KEEPING_UNREAD_LUA });
-  return new RedisStore(main as WithIncrWindow, location, () => lastSeen);
+  return new RedisStore(main, location, () => lastSeen);
 }
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -143,21 +142,11 @@ function toBatches(raw: unknown): StreamBatch[] {
   return out;
 }
 
-function flatten(fields: Fields): string[] {
-  return Object.entries(fields).flat();
-}
-
 /** `SET`/`EXPIRE` take whole seconds; a fractional TTL goes by milliseconds instead. */
 function ttlArgs(ttlSec: number): string[] {
   return Number.isInteger(ttlSec)
     ? ["EX", String(ttlSec)]
     : ["PX", String(Math.round(ttlSec * 1000))];
-}
-
-function expireArgs(key: string, ttlSec: number): [string, string, string] {
-  return Number.isInteger(ttlSec)
-    ? ["EXPIRE", key, String(ttlSec)]
-    : ["PEXPIRE", key, String(Math.round(ttlSec * 1000))];
 }
 
 /** SCAN MATCH pattern for keys starting with `prefix`, its glob characters escaped. */
@@ -167,18 +156,18 @@ export function prefixPattern(prefix: string): string {
 
 function isNoGroup(err: unknown): boolean {
   // UNBLOCKED: Redis 7 ends a blocked XREADGROUP so when its stream or group is deleted.
-  return isReplyError(err) && /^(NOGROUP|UNBLOCKED)\b/.test((err as Error).message);
+  return isReplyError(err) && /^(NOGROUP|UNBLOCKED)\b|\bNOGROUP\b/.test((err as Error).message);
 }
 
 class RedisStore implements Store {
   readonly engine = "redis" as const;
   readonly location: string;
-  #main: WithIncrWindow;
+  #main: Redis;
   #pool: BlockingPool;
   #lastSeen: () => unknown;
   #closed = false;
 
-  constructor(main: WithIncrWindow, location: string, lastSeen: () => unknown) {
+  constructor(main: Redis, location: string, lastSeen: () => unknown) {
     this.#main = main;
     this.location = location;
     this.#lastSeen = lastSeen;
@@ -204,46 +193,38 @@ class RedisStore implements Store {
     return this.#main.call(String(cmd), ...rest);
   }
 
-  // ---- streams ----
-
-  append(stream: string, fields: Fields, maxLen = DEFAULT_MAXLEN): Promise<string> {
-    return this.#run(`XADD "${stream}"`, async () => {
-      const id = await this.#call("XADD", stream, "MAXLEN", "~", maxLen, "*", ...flatten(fields));
-      return String(id);
-    });
+  /** Runs `s` by its SHA1, loading it with EVAL when Redis does not have it (after a restart, say). */
+  async #eval(s: Script, args: (string | number)[]): Promise<unknown> {
+    const sha = await s.sha;
+    try {
+      return await this.#call("EVALSHA", sha, ...args);
+    } catch (err) {
+      if (!(isReplyError(err) && /^NOSCRIPT\b/.test((err as Error).message))) throw err;
+      return await this.#call("EVAL", s.lua, ...args);
+    }
   }
 
-  appendMany(ops: AppendOp[]): Promise<string[]> {
-    if (!ops.length) return Promise.resolve([]);
-    if (ops.some((op) => op.keepUnread)) {
-      return this.#run(`XADD "${ops[0].stream}"`, async () => {
-        try {
-          const ids = await this.#main.meshAppendKeepingUnread(...appendKeepingUnreadArgs(ops));
-          return ids.map(String);
-        } catch (err) {
-          throw inboxFullFrom(err, ops) ?? err;
-        }
-      });
-    }
-    return this.#run(`XADD "${ops[0].stream}"`, async () => {
-      // MULTI: one round trip, and an inbox append never goes without its group copy.
-      const tx = this.#main.multi();
-      const xadds: number[] = []; // index of each XADD's reply among all replies
-      let queued = 0;
-      for (const op of ops) {
-        const maxLen = op.maxLen ?? DEFAULT_MAXLEN;
-        xadds.push(queued++);
-        tx.call("XADD", op.stream, "MAXLEN", "~", maxLen, "*", ...flatten(op.fields));
-        if (op.ttlSec !== undefined) {
-          tx.call(...expireArgs(op.stream, op.ttlSec));
-          queued++;
-        }
+  // ---- streams ----
+
+  async appendMany(ops: AppendOp[]): Promise<string[]> {
+    if (!ops.length) return [];
+    return (await this.send({ writes: { appends: ops } })).ids;
+  }
+
+  // ---- messages ----
+
+  send(plan: SendPlan): Promise<SendOutcome> {
+    const first = plan.writes.appends?.[0]?.stream ?? plan.gate?.audit.stream ?? "";
+    return this.#run(`XADD "${first}"`, async () => {
+      // One script: the count, the audit entry, the message and its views.
+      let raw: unknown[];
+      try {
+        raw = (await this.#eval(SEND, sendArgs(plan))) as unknown[];
+      } catch (err) {
+        throw inboxFullFrom(err, plan.writes.appends ?? []) ?? err;
       }
-      const results = await tx.exec();
-      if (!results) throw new Error("Transaction discarded");
-      const failed = results.find(([err]) => err);
-      if (failed) throw failed[0];
-      return xadds.map((i) => String(results[i][1]));
+      const [count, verdict, ...ids] = raw;
+      return { count: Number(count), verdict: verdict as Verdict, ids: ids.map(String) };
     });
   }
 
@@ -303,10 +284,27 @@ class RedisStore implements Store {
     }
   }
 
-  consume(
+  async consume(
     group: string,
     streams: string[],
-    options: BlockOptions & { leaseMs?: number } = {},
+    options: BlockOptions & { leaseMs?: number; views?: (taken: StreamBatch[]) => Writes } = {},
+  ): Promise<StreamBatch[]> {
+    const taken = await this.#consume(group, streams, options);
+    // The views of a take follow it in one round trip of their own (a blocking read
+    // cannot run inside a script); they never fail the take.
+    if (options.views && taken.length > 0) {
+      const views = options.views(taken);
+      await this.#run("views", () => this.#eval(SEND, sendArgs({ writes: {}, views }))).catch(
+        () => {},
+      );
+    }
+    return taken;
+  }
+
+  #consume(
+    group: string,
+    streams: string[],
+    options: BlockOptions & { leaseMs?: number },
   ): Promise<StreamBatch[]> {
     if (!streams.length || options.signal?.aborted) return Promise.resolve([]);
     const count = options.count ?? DEFAULT_COUNT;
@@ -388,11 +386,12 @@ class RedisStore implements Store {
     return batches.filter((b) => b.entries.length);
   }
 
-  ack(stream: string, group: string, ids: string[]): Promise<void> {
+  ack(stream: string, group: string, ids: string[], views?: Writes): Promise<void> {
     if (!ids.length) return Promise.resolve();
     return this.#run(`XACK "${stream}"`, async () => {
       try {
-        await this.#call("XACK", stream, group, ...ids);
+        if (views) await this.#eval(ACK, ackArgs(stream, group, ids, views));
+        else await this.#call("XACK", stream, group, ...ids);
       } catch (err) {
         // The stream or group is gone, and with it the entries: nothing left to hand out.
         if (!isNoGroup(err)) throw err;
@@ -428,22 +427,6 @@ class RedisStore implements Store {
     });
   }
 
-  incrWindow(key: string, windowSec: number): Promise<number> {
-    return this.#run(`INCR "${key}"`, async () => {
-      return Number(await this.#main.meshIncrWindow(key, windowSec));
-    });
-  }
-
-  async incrWindowAndAppend(
-    key: string,
-    windowSec: number,
-    build: (count: number) => AppendOp[],
-  ): Promise<{ count: number; ids: string[] }> {
-    // Two round trips: the verdict needs the count before the appends are chosen.
-    const count = await this.incrWindow(key, windowSec).catch(() => 0);
-    return { count, ids: await this.appendMany(build(count)) };
-  }
-
   // ---- any key ----
 
   scan(prefix: string, type?: "string" | "stream"): Promise<string[]> {
@@ -471,12 +454,6 @@ class RedisStore implements Store {
   del(...keys: string[]): Promise<number> {
     if (!keys.length) return Promise.resolve(0);
     return this.#run(`DEL "${keys[0]}"`, async () => Number(await this.#call("DEL", ...keys)));
-  }
-
-  expire(key: string, ttlSec: number): Promise<boolean> {
-    return this.#run(`EXPIRE "${key}"`, async () => {
-      return (await this.#call(...expireArgs(key, ttlSec))) === 1;
-    });
   }
 
   async close(): Promise<void> {

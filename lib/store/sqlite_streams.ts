@@ -279,6 +279,17 @@ export function waiterPorts(db: SqliteDb, streams: Iterable<string>, now: number
   return ports;
 }
 
+/** True when some key or waiter row has expired and awaits `purgeExpired` (two index lookups). */
+export function purgeDue(db: SqliteDb, now: number): boolean {
+  return !!(
+    db.get(
+      "SELECT 1 FROM keyspace WHERE expires_ms IS NOT NULL AND expires_ms <= ? LIMIT 1",
+      now,
+    ) ??
+      db.get("SELECT 1 FROM waiters WHERE expires_ms <= ? LIMIT 1", now)
+  );
+}
+
 /** Deletes expired keys (their stream data with them) and expired waiter rows. */
 export function purgeExpired(db: SqliteDb, now: number): void {
   db.run("DELETE FROM keyspace WHERE expires_ms IS NOT NULL AND expires_ms <= ?", now);
