@@ -12,6 +12,9 @@ import { StoreError } from "../lib/errors.ts";
 import type { Store } from "../lib/store/port.ts";
 import { openRedisStore, prefixPattern } from "../lib/store/redis.ts";
 import { ended, hangUp } from "../lib/store/redis_pool.ts";
+import { originalCursors } from "../lib/store/redis_cursors.ts";
+import { agentFile, ensureHome } from "../lib/paths.ts";
+import { dirname } from "node:path";
 import { freePort, type RedisServer, skipRedis, startRedis } from "./harness/redis_server.ts";
 import { sleep, stopwatch, withDeadline } from "./harness/timing.ts";
 
@@ -402,3 +405,40 @@ async function gateCount(
   const gate = { key, windowSec, limit: 1000, enforce: false, audit };
   return (await store.send({ gate, writes: {} })).count;
 }
+
+Deno.test(
+  {
+    name: "an agent's new consumer groups start where the original tool's cursors left off",
+    ...OPTS,
+  },
+  async () => {
+    await using r = await startRedis(120);
+    const home = await Deno.makeTempDir();
+    const store = await openRedisStore(r.url, originalCursors(home, "m"));
+    try {
+      const old = await append(store, "m:to_bob", { msg: "old" });
+      const oldGroup = await append(store, "m:group", { msg: "old group" });
+      for (const [kind, id] of [["cursor", old], ["groupCursor", oldGroup]] as const) {
+        const path = agentFile(home, kind, "bob");
+        ensureHome(dirname(path));
+        await Deno.writeTextFile(path, `${id}\n`);
+      }
+      const next = await append(store, "m:to_bob", { msg: "new" });
+      const nextGroup = await append(store, "m:group", { msg: "new group" });
+      await store.ensureGroup("m:to_bob", "agent-mesh:bob", "0");
+      await store.ensureGroup("m:group", "agent-mesh:bob", "$");
+      // Another agent without cursors: from the start, as asked.
+      await store.ensureGroup("m:to_bob", "agent-mesh:amy", "0");
+      const taken = await store.consume("agent-mesh:bob", ["m:to_bob", "m:group"]);
+      assert.deepEqual(
+        taken.map((b) => [b.stream, b.entries.map((e) => e.id)]),
+        [["m:to_bob", [next]], ["m:group", [nextGroup]]],
+      );
+      const other = await store.consume("agent-mesh:amy", ["m:to_bob"]);
+      assert.deepEqual(other[0].entries.map((e) => e.id), [old, next]);
+    } finally {
+      await store.close();
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+);

@@ -21,6 +21,7 @@ import type {
   Writes,
 } from "./port.ts";
 import { isReplyError, toStoreError, unreachableError } from "./redis_errors.ts";
+import type { OriginalCursor } from "./redis_cursors.ts";
 import { ACK_LUA, ackArgs, inboxFullFrom, SEND_LUA, sendArgs } from "./redis_scripts.ts";
 import { backoff, BlockingPool, blockUntil, ended, hangUp } from "./redis_pool.ts";
 
@@ -61,8 +62,15 @@ function script(lua: string): Script {
 const SEND = script(SEND_LUA);
 const ACK = script(ACK_LUA);
 
-/** Opens the Redis at `url` (redis:// or rediss://), checking that it answers. */
-export async function openRedisStore(url: string): Promise<Store> {
+/**
+ * Opens the Redis at `url` (redis:// or rediss://), checking that it answers.
+ * `originalCursor` tells where a new consumer group starts when the original
+ * tool has read the stream before (redis_cursors.ts).
+ */
+export async function openRedisStore(
+  url: string,
+  originalCursor?: OriginalCursor,
+): Promise<Store> {
   const location = redactUrl(url);
   let opened = false;
   let lastSeen: unknown;
@@ -101,7 +109,7 @@ export async function openRedisStore(url: string): Promise<Store> {
     throw unreachableError(location, err, lastSeen);
   }
   opened = true;
-  return new RedisStore(main, location, () => lastSeen);
+  return new RedisStore(main, location, () => lastSeen, originalCursor);
 }
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -165,10 +173,17 @@ class RedisStore implements Store {
   #main: Redis;
   #pool: BlockingPool;
   #lastSeen: () => unknown;
+  #originalCursor?: OriginalCursor;
   #closed = false;
 
-  constructor(main: Redis, location: string, lastSeen: () => unknown) {
+  constructor(
+    main: Redis,
+    location: string,
+    lastSeen: () => unknown,
+    originalCursor?: OriginalCursor,
+  ) {
     this.#main = main;
+    this.#originalCursor = originalCursor;
     this.location = location;
     this.#lastSeen = lastSeen;
     this.#pool = new BlockingPool(main);
@@ -273,7 +288,9 @@ class RedisStore implements Store {
   // ---- consumer groups ----
 
   ensureGroup(stream: string, group: string, startId: string): Promise<void> {
-    return this.#run(`XGROUP CREATE "${stream}"`, () => this.#createGroup(stream, group, startId));
+    // Where the original tool left off, when it read this stream for this agent.
+    const start = this.#originalCursor?.(stream, group) ?? startId;
+    return this.#run(`XGROUP CREATE "${stream}"`, () => this.#createGroup(stream, group, start));
   }
 
   async #createGroup(stream: string, group: string, startId: string): Promise<void> {
