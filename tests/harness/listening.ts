@@ -1,7 +1,7 @@
 /**
  * Readiness of readers: the heartbeat that `who` shows while something listens for
  * a name. A reader writes it just before its blocking read and removes it once the
- * read ended, so a test waits on it instead of sleeping "until the listener is
+ * read ended, so a test waits on it instead of pausing "until the listener is
  * blocked" or "until the server dropped the wait".
  */
 import { openEnvMesh } from "./mcp_probe.ts";
