@@ -66,6 +66,16 @@ export async function nextDirect(
   const inbox = mesh.keys.inbox(name);
   const streams = withGroup ? [inbox, mesh.keys.group] : [inbox];
   const deadline = Date.now() + opts.timeoutMs;
+  const leaseMs = mesh.config.leaseMs;
+  // Expired leases are looked for once per half lease: a woken listener then takes
+  // what woke it without one more look per stream (round trips, on Redis).
+  const sweptAt = new Map<string, number>();
+  const sweep = (...of: string[]) => {
+    const now = Date.now();
+    const due = of.some((stream) => now - (sweptAt.get(stream) ?? -Infinity) >= leaseMs / 2);
+    if (due) { for (const stream of of) sweptAt.set(stream, now); }
+    return due;
+  };
   for (let first = true;; first = false) {
     const left = deadline - Date.now();
     if ((!first && left <= 0) || opts.signal?.aborted) return null;
@@ -73,7 +83,8 @@ export async function nextDirect(
       // Group traffic that came before the next DIRECT message is shown first.
       const backlog = await mesh.store.consume(group, [mesh.keys.group], {
         count: 50,
-        leaseMs: mesh.config.leaseMs,
+        leaseMs,
+        sweep: sweep(mesh.keys.group),
       });
       for (const entry of backlog[0]?.entries ?? []) {
         await handleGroup(mesh, name, group, entry, opts.onGroup);
@@ -83,7 +94,8 @@ export async function nextDirect(
       count: 1,
       blockMs: Math.max(left, 0),
       signal: opts.signal,
-      leaseMs: mesh.config.leaseMs,
+      leaseMs,
+      sweep: sweep(...streams),
       views: (taken) => takenViews(mesh, name, inbox, taken, opts.reader),
     });
     let found: Delivery | null = null;

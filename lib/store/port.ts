@@ -160,6 +160,12 @@ export interface Store {
       leaseMs?: number;
       /** Writes recorded with the take (best effort), built from what was taken. */
       views?: (taken: StreamBatch[]) => Writes;
+      /**
+       * False when the caller looked for expired leases less than half a lease ago:
+       * the first attempt may then skip that look (on Redis, one round trip per
+       * stream). Later attempts of a blocking call look as usual.
+       */
+      sweep?: boolean;
     },
   ): Promise<StreamBatch[]>;
   /**

@@ -304,7 +304,11 @@ class RedisStore implements Store {
   async consume(
     group: string,
     streams: string[],
-    options: BlockOptions & { leaseMs?: number; views?: (taken: StreamBatch[]) => Writes } = {},
+    options: BlockOptions & {
+      leaseMs?: number;
+      views?: (taken: StreamBatch[]) => Writes;
+      sweep?: boolean;
+    } = {},
   ): Promise<StreamBatch[]> {
     const taken = await this.#consume(group, streams, options);
     // The views of a take follow it in one round trip of their own (a blocking read
@@ -321,16 +325,18 @@ class RedisStore implements Store {
   #consume(
     group: string,
     streams: string[],
-    options: BlockOptions & { leaseMs?: number },
+    options: BlockOptions & { leaseMs?: number; sweep?: boolean },
   ): Promise<StreamBatch[]> {
     if (!streams.length || options.signal?.aborted) return Promise.resolve([]);
     const count = options.count ?? DEFAULT_COUNT;
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     let recreated = false;
+    let sweep = options.sweep ?? true;
     // One attempt: reclaim expired leases, else take new entries (blocking up to ms).
     const take = async (conn: Redis, ms: number): Promise<StreamBatch[] | null> => {
       try {
-        const claimed = await this.#claim(conn, group, streams, count, leaseMs);
+        const claimed = sweep ? await this.#claim(conn, group, streams, count, leaseMs) : [];
+        sweep = true;
         if (claimed.length) return claimed;
         const block = ms > 0 ? ["BLOCK", ms] : [];
         const raw = await conn.call(
