@@ -42,7 +42,7 @@ function parse(raw: string | null): Ask | null {
 
 /** The write that records that `ask.from` now waits for the answer to its request. */
 export function waitingSet(mesh: Mesh, ask: Omit<Ask, "state">): SetOp {
-  const ttlSec = Math.max(1, Math.ceil(ask.until - Date.now() / 1000)) + DONE_TTL_S;
+  const ttlSec = Math.max(1, Math.ceil(ask.until - mesh.now() / 1000)) + DONE_TTL_S;
   return { key: key(mesh, ask.nonce), value: JSON.stringify({ ...ask, state: "waiting" }), ttlSec };
 }
 
@@ -56,7 +56,7 @@ export async function markDone(mesh: Mesh, nonce: string): Promise<void> {
 /** The record of the request whose reply key ends in `nonce`, or null (none, or the original's). */
 export async function askOf(mesh: Mesh, nonce: string): Promise<Ask | null> {
   const ask = parse(await mesh.store.get(key(mesh, nonce)));
-  if (ask?.state === "waiting" && ask.until < Date.now() / 1000) ask.state = "done";
+  if (ask?.state === "waiting" && ask.until < mesh.now() / 1000) ask.state = "done";
   return ask;
 }
 
@@ -64,7 +64,7 @@ export async function askOf(mesh: Mesh, nonce: string): Promise<Ask | null> {
 export async function openAsksTo(mesh: Mesh, name: string): Promise<Ask[]> {
   const keys = await mesh.store.scan(`${mesh.keys.prefix}:am:asking:`, "string");
   if (keys.length === 0) return [];
-  const now = Date.now() / 1000;
+  const now = mesh.now() / 1000;
   return (await mesh.store.getMany(keys))
     .map(parse)
     .filter((a): a is Ask => a !== null && a.to === name && a.state === "waiting" && a.until > now)

@@ -31,7 +31,7 @@ export async function chaseOverdue(mesh: Mesh, name: string): Promise<OverdueAct
   const ledger = mesh.ledger(name);
   if (!ledger.exists()) return [];
   const actions = await ledger.update((entries) => {
-    const plan = planOverdue(entries, Date.now() / 1000, mesh.config.repingS);
+    const plan = planOverdue(entries, mesh.now() / 1000, mesh.config.repingS);
     return { entries: plan.entries, result: plan.actions, write: plan.actions.length > 0 };
   });
   for (const action of actions) {

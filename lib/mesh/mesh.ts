@@ -49,7 +49,16 @@ export interface WaitOptions {
 export class Mesh {
   readonly keys: Keys;
 
-  constructor(readonly store: Store, readonly config: Config) {
+  /**
+   * `now` is the clock of what depends on time here and in the modules beside
+   * (reply deadlines, the chase's backoff, a request's expiry, presence times);
+   * tests inject one. Waits still run in real time.
+   */
+  constructor(
+    readonly store: Store,
+    readonly config: Config,
+    readonly now: () => number = Date.now,
+  ) {
     this.keys = new Keys(config.prefix);
   }
 
@@ -122,7 +131,7 @@ export class Mesh {
           rate: "",
           window: String(GATE_WINDOW_S),
           verdict: "",
-          ts: nowTs(),
+          ts: nowTs(this.now()),
           msg: text.slice(0, 200),
         }),
       },
@@ -150,7 +159,7 @@ export class Mesh {
     const from = checkName(o.from, "sender name");
     const to = checkName(o.to, "target name");
     const text = this.checkText(o.text);
-    const now = Date.now();
+    const now = this.now();
     const id = crypto.randomUUID();
     const ts = nowTs(now);
     const within = o.withinS ?? 120;
@@ -195,7 +204,7 @@ export class Mesh {
     const from = checkName(o.from, "sender name");
     const text = this.checkText(o.text);
     const id = crypto.randomUUID();
-    const fields = messageFields({ from, text, id, ts: nowTs() }, { to: "*" });
+    const fields = messageFields({ from, text, id, ts: nowTs(this.now()) }, { to: "*" });
     const views = sentViews(this, { id, from, to: "*", kind: "group", text, ts: fields.ts });
     const writes = { appends: [this.#sharedOp(this.keys.group, fields)] };
     const verdict = await this.#gated(from, "*", text, writes, views);
@@ -214,7 +223,9 @@ export class Mesh {
     // The append goes out first: it is what the listener waits for.
     const appending = this.#toInbox(to, () =>
       this.store.send({
-        writes: { appends: [this.#inboxOp(to, { from, msg_type: "ping", nonce, ts: nowTs() })] },
+        writes: {
+          appends: [this.#inboxOp(to, { from, msg_type: "ping", nonce, ts: nowTs(this.now()) })],
+        },
         views: sentViews(this, { id: nonce, from, to, kind: "ping", text: "" }),
       }));
     const cancel = new AbortController();
@@ -250,13 +261,19 @@ export class Mesh {
     const text = this.checkText(o.text);
     const nonce = newNonce();
     const replyKey = this.keys.reply(nonce);
-    const until = Date.now() / 1000 + o.timeoutMs / 1000;
+    const until = this.now() / 1000 + o.timeoutMs / 1000;
     // The request, the record that its asker waits, and its views: one step.
     await this.#toInbox(to, () =>
       this.store.send({
         writes: {
           appends: [
-            this.#inboxOp(to, { from, msg: text, reply_to: replyKey, ts: nowTs(), id: nonce }),
+            this.#inboxOp(to, {
+              from,
+              msg: text,
+              reply_to: replyKey,
+              ts: nowTs(this.now()),
+              id: nonce,
+            }),
           ],
           sets: [
             waitingSet(this, {
@@ -301,7 +318,7 @@ export class Mesh {
       writes: {
         appends: [{
           stream: o.replyTo,
-          fields: { from, reply: text, ts: nowTs() },
+          fields: { from, reply: text, ts: nowTs(this.now()) },
           ttlSec: RENDEZVOUS_TTL_S,
         }],
       },
