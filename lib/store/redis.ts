@@ -3,9 +3,6 @@
  * key names it is given, so that it shares a database with the original tool
  * (see shared/WIRE.md). Blocking reads live in `redis_pool.ts`.
  */
-// Pinned inline on purpose (no import map): open.ts loads this engine lazily.
-// deno-lint-ignore no-import-prefix
-import { Redis, type RedisOptions } from "npm:ioredis@5.11.1";
 import { redactUrl } from "../config.ts";
 import { MeshError, StoreError } from "../errors.ts";
 import {
@@ -23,7 +20,8 @@ import {
   appendKeepingUnreadArgs,
   inboxFullFrom,
 } from "./redis_append.ts";
-import { backoff, BlockingPool, blockUntil, ended, hangUp } from "./redis_pool.ts";
+import { backoff, BlockingPool, blockUntil, hangUp } from "./redis_pool.ts";
+import { type Arg, parseRedisUrl, type RedisAddress, RedisClient, Script } from "./redis/client.ts";
 
 /** How long opening may take before Redis counts as unreachable. */
 const OPEN_TIMEOUT_MS = 2000;
@@ -47,62 +45,40 @@ const DEFAULT_LEASE_MS = 10_000;
 const MAX_CLAIM_PAGES = 10;
 
 /** INCR, then EXPIRE when the key is new or has lost its expiry: the original's gate. */
-const INCR_WINDOW_LUA = `
+const INCR_WINDOW = new Script(`
 local n = redis.call('INCR', KEYS[1])
 if n == 1 or redis.call('TTL', KEYS[1]) == -1 then
   redis.call('EXPIRE', KEYS[1], ARGV[1])
 end
-return n`;
-
-type WithIncrWindow = Redis & {
-  meshIncrWindow(key: string, windowSec: number): Promise<number>;
-  meshAppendKeepingUnread(...args: (string | number)[]): Promise<string[]>;
-};
+return n`);
+const APPEND_KEEPING_UNREAD = new Script(APPEND_KEEPING_UNREAD_LUA);
 
 /** Opens the Redis at `url` (redis:// or rediss://), checking that it answers. */
 export async function openRedisStore(url: string): Promise<Store> {
   const location = redactUrl(url);
-  let opened = false;
-  let lastSeen: unknown;
-  const options: RedisOptions = {
-    lazyConnect: true,
-    connectTimeout: OPEN_TIMEOUT_MS,
-    enableAutoPipelining: true,
-    // SETINFO costs a round trip and reads ioredis' package.json: not worth it.
-    disableClientInfo: true,
-    maxRetriesPerRequest: MAX_RETRIES,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    // A socket already gone need not linger for ioredis' default 2 s on disconnect.
-    disconnectTimeout: 100,
-    // No retries while opening: an unreachable Redis is reported at once.
-    retryStrategy: (times) => opened ? backoff(times) : null,
-  };
-  // ioredis only spots TLS on a lower-case "rediss://".
-  if (/^rediss:/i.test(url)) options.tls = {};
-  let main: Redis;
+  let address: RedisAddress;
   try {
-    main = new Redis(url, options);
+    address = parseRedisUrl(url);
   } catch (err) {
     throw new StoreError(`Invalid Redis URL "${location}"`, { cause: err });
   }
-  main.on("error", (err) => lastSeen = err); // no listener would make ioredis print them
-  main.on("ready", () => {
-    if (opened) lastSeen = undefined; // while opening, keep a failed SELECT for the check below
+  let lastSeen: unknown;
+  const main = new RedisClient(address, {
+    connectTimeoutMs: OPEN_TIMEOUT_MS,
+    commandTimeoutMs: COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: MAX_RETRIES,
+    // Reconnects only once open: an unreachable Redis is reported at once.
+    retryDelay: backoff,
+    onError: (err) => lastSeen = err,
+    onReady: () => lastSeen = undefined,
   });
   try {
-    await withDeadline(main.connect().then(() => main.ping()), OPEN_TIMEOUT_MS);
-    // A failed SELECT (bad db index) is only reported as an 'error' event.
-    if (isReplyError(lastSeen)) throw lastSeen;
+    await withDeadline(main.connect().then(() => main.call("PING")), OPEN_TIMEOUT_MS);
   } catch (err) {
-    hangUp(main);
-    await ended(main);
+    await hangUp(main);
     throw unreachableError(location, err, lastSeen);
   }
-  opened = true;
-  main.defineCommand("meshIncrWindow", { numberOfKeys: 1, lua: INCR_WINDOW_LUA });
-  // No numberOfKeys: each call passes its own count first.
-  main.defineCommand("meshAppendKeepingUnread", { lua: APPEND_KEEPING_UNREAD_LUA });
-  return new RedisStore(main as WithIncrWindow, location, () => lastSeen);
+  return new RedisStore(main, location, () => lastSeen);
 }
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -173,12 +149,12 @@ function isNoGroup(err: unknown): boolean {
 class RedisStore implements Store {
   readonly engine = "redis" as const;
   readonly location: string;
-  #main: WithIncrWindow;
+  #main: RedisClient;
   #pool: BlockingPool;
   #lastSeen: () => unknown;
   #closed = false;
 
-  constructor(main: WithIncrWindow, location: string, lastSeen: () => unknown) {
+  constructor(main: RedisClient, location: string, lastSeen: () => unknown) {
     this.#main = main;
     this.location = location;
     this.#lastSeen = lastSeen;
@@ -199,7 +175,7 @@ class RedisStore implements Store {
     }
   }
 
-  #call(...args: (string | number)[]): Promise<unknown> {
+  #call(...args: Arg[]): Promise<unknown> {
     const [cmd, ...rest] = args;
     return this.#main.call(String(cmd), ...rest);
   }
@@ -218,8 +194,14 @@ class RedisStore implements Store {
     if (ops.some((op) => op.keepUnread)) {
       return this.#run(`XADD "${ops[0].stream}"`, async () => {
         try {
-          const ids = await this.#main.meshAppendKeepingUnread(...appendKeepingUnreadArgs(ops));
-          return ids.map(String);
+          const [, ...rest] = appendKeepingUnreadArgs(ops);
+          const keys = rest.slice(0, ops.length).map(String);
+          const ids = await this.#main.evalScript(
+            APPEND_KEEPING_UNREAD,
+            keys,
+            rest.slice(ops.length),
+          );
+          return (ids as unknown[]).map(String);
         } catch (err) {
           throw inboxFullFrom(err, ops) ?? err;
         }
@@ -227,23 +209,24 @@ class RedisStore implements Store {
     }
     return this.#run(`XADD "${ops[0].stream}"`, async () => {
       // MULTI: one round trip, and an inbox append never goes without its group copy.
-      const tx = this.#main.multi();
+      const tx: Arg[][] = [["MULTI"]];
       const xadds: number[] = []; // index of each XADD's reply among all replies
-      let queued = 0;
       for (const op of ops) {
         const maxLen = op.maxLen ?? DEFAULT_MAXLEN;
-        xadds.push(queued++);
-        tx.call("XADD", op.stream, "MAXLEN", "~", maxLen, "*", ...flatten(op.fields));
-        if (op.ttlSec !== undefined) {
-          tx.call(...expireArgs(op.stream, op.ttlSec));
-          queued++;
-        }
+        xadds.push(tx.length - 1);
+        tx.push(["XADD", op.stream, "MAXLEN", "~", maxLen, "*", ...flatten(op.fields)]);
+        if (op.ttlSec !== undefined) tx.push(expireArgs(op.stream, op.ttlSec));
       }
-      const results = await tx.exec();
-      if (!results) throw new Error("Transaction discarded");
-      const failed = results.find(([err]) => err);
-      if (failed) throw failed[0];
-      return xadds.map((i) => String(results[i][1]));
+      tx.push(["EXEC"]);
+      const replies = await this.#main.batch(tx);
+      const queueFailure = replies.slice(0, -1).find((r) => r instanceof Error);
+      if (queueFailure) throw queueFailure; // EXEC then fails with EXECABORT: nothing written
+      const results = replies[replies.length - 1];
+      if (results instanceof Error) throw results;
+      if (!Array.isArray(results)) throw new Error("Transaction discarded");
+      const failed = results.find((r) => r instanceof Error);
+      if (failed) throw failed;
+      return xadds.map((i) => String(results[i]));
     });
   }
 
@@ -313,7 +296,7 @@ class RedisStore implements Store {
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     let recreated = false;
     // One attempt: reclaim expired leases, else take new entries (blocking up to ms).
-    const take = async (conn: Redis, ms: number): Promise<StreamBatch[] | null> => {
+    const take = async (conn: RedisClient, ms: number): Promise<StreamBatch[] | null> => {
       try {
         const claimed = await this.#claim(conn, group, streams, count, leaseMs);
         if (claimed.length) return claimed;
@@ -359,7 +342,7 @@ class RedisStore implements Store {
 
   /** Entries whose lease ran out, per stream (XAUTOCLAIM from 0-0). */
   async #claim(
-    conn: Redis,
+    conn: RedisClient,
     group: string,
     streams: string[],
     count: number,
@@ -430,7 +413,7 @@ class RedisStore implements Store {
 
   incrWindow(key: string, windowSec: number): Promise<number> {
     return this.#run(`INCR "${key}"`, async () => {
-      return Number(await this.#main.meshIncrWindow(key, windowSec));
+      return Number(await this.#main.evalScript(INCR_WINDOW, [key], [windowSec]));
     });
   }
 
@@ -483,7 +466,6 @@ class RedisStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     await this.#pool.close();
-    hangUp(this.#main);
-    await ended(this.#main);
+    await hangUp(this.#main);
   }
 }
