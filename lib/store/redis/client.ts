@@ -369,10 +369,15 @@ export class RedisClient {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let conn: Deno.Conn | undefined;
     let abandoned = false; // timed out: a socket that opens later is closed at once
+    const signal = this.#closing.signal;
+    let onClose = () => {};
+    // Ends at the connect timeout, or at once when the client is closed meanwhile.
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         reject(Object.assign(new Error(`connect ETIMEDOUT after ${ms} ms`), { code: "ETIMEDOUT" }));
       }, ms);
+      onClose = () => reject(this.#closedError());
+      signal.addEventListener("abort", onClose, { once: true });
     });
     const opening = (async () => {
       const c = tls
@@ -415,6 +420,7 @@ export class RedisClient {
       throw withCode(err);
     } finally {
       clearTimeout(timer);
+      signal.removeEventListener("abort", onClose);
     }
     this.#status = "ready";
     this.options.onReady?.();
