@@ -339,13 +339,13 @@ export class RedisClient {
     });
     let failure: Error | undefined;
     try {
+      const buf = new Uint8Array(READ_SIZE);
       while (true) {
-        // A new buffer per read: the decoder may keep slices of a chunk across reads.
-        const buf = new Uint8Array(READ_SIZE);
         const n = await conn.read(buf);
         if (n === null) break;
         try {
-          decoder.write(Buffer.from(buf.buffer, 0, n));
+          // A copy: the decoder may keep slices of a chunk across reads.
+          decoder.write(Buffer.from(buf.subarray(0, n)));
         } catch (err) {
           failure = new Error(`Protocol error: ${(err as Error).message}`, { cause: err });
           break;
