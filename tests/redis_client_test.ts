@@ -284,9 +284,10 @@ Deno.test(
   async () => {
     await using server = await startRedis(120);
     const client = await open(server.url);
-    const blocked = client.call("BLPOP", "nothing", 0);
+    // Its failure is taken at once: it comes while the server is being stopped.
+    const blocked = client.call("BLPOP", "nothing", 0).then(() => null, (e) => e);
     await server.stop(true);
-    await assert.rejects(withDeadline(blocked, HANG_MS, "blpop"), ConnectionClosedError);
+    assert.ok((await withDeadline(blocked, HANG_MS, "blpop")) instanceof ConnectionClosedError);
     await withDeadline(client.ended, HANG_MS, "end");
     assert.equal(client.status, "end");
     await assert.rejects(client.call("PING"), ConnectionClosedError);
@@ -296,11 +297,12 @@ Deno.test(
 Deno.test({ name: "close ends a blocked command at once", ignore }, async () => {
   await using server = await startRedis(120);
   const client = await open(server.url);
-  const blocked = client.call("XREAD", "BLOCK", 0, "STREAMS", "s", "$");
-  const behind = client.call("PING"); // queued behind the block: never answered
+  const failure = (p: Promise<unknown>) => p.then(() => null, (e) => e);
+  const blocked = failure(client.call("XREAD", "BLOCK", 0, "STREAMS", "s", "$"));
+  const behind = failure(client.call("PING")); // queued behind the block: never answered
   const closing = client.close();
-  await assert.rejects(blocked, ConnectionClosedError);
-  await assert.rejects(behind, ConnectionClosedError);
+  assert.ok((await blocked) instanceof ConnectionClosedError);
+  assert.ok((await behind) instanceof ConnectionClosedError);
   await closing;
   assert.equal(client.status, "end");
 });
