@@ -306,3 +306,16 @@ Deno.test({ name: "close ends a blocked command at once", ignore }, async () => 
   await closing;
   assert.equal(client.status, "end");
 });
+
+Deno.test("resp.js is the bundle of the version build_resp.ts names", async () => {
+  const dir = new URL("../lib/store/redis/", import.meta.url);
+  const script = await Deno.readTextFile(new URL("build_resp.ts", dir));
+  const bundle = await Deno.readTextFile(new URL("resp.js", dir));
+  const version = /const VERSION = "([^"]+)"/.exec(script)?.[1];
+  assert.ok(version, "no VERSION in build_resp.ts");
+  assert.ok(
+    bundle.includes(`from npm:@redis/client@${version} `) &&
+      bundle.includes(`@redis/client/${version}/dist/lib/RESP/decoder.js`),
+    `resp.js is not @redis/client ${version}: run "deno task vendor-resp"`,
+  );
+});
