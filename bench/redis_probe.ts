@@ -9,7 +9,6 @@
 // deno-lint-ignore no-import-prefix
 import { Redis } from "npm:ioredis@5.11.1";
 import { openRedisStore } from "../lib/store/redis.ts";
-import { ended, hangUp } from "../lib/store/redis_pool.ts";
 import { startRedis } from "../tests/harness/redis_server.ts";
 
 const N = 500;
@@ -71,6 +70,5 @@ try {
   await writer.del(key);
   await reader.close();
   await writer.close();
-  hangUp(raw);
-  await ended(raw);
+  await raw.quit();
 }

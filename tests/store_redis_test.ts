@@ -11,7 +11,6 @@ import { Redis } from "npm:ioredis@5.11.1";
 import { StoreError } from "../lib/errors.ts";
 import type { Store } from "../lib/store/port.ts";
 import { openRedisStore, prefixPattern } from "../lib/store/redis.ts";
-import { ended, hangUp } from "../lib/store/redis_pool.ts";
 import { originalCursors } from "../lib/store/redis_cursors.ts";
 import { agentFile, ensureHome } from "../lib/paths.ts";
 import { dirname } from "node:path";
@@ -19,6 +18,20 @@ import { freePort, type RedisServer, skipRedis, startRedis } from "./harness/red
 import { sleep, stopwatch, withDeadline } from "./harness/timing.ts";
 
 const ignore = skipRedis();
+
+/** Disconnects a raw ioredis client; waits for its end, 200 ms at most (one reconnecting never says it). */
+async function closeRaw(raw: Redis): Promise<void> {
+  if (raw.status === "end") return;
+  const end = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 200);
+    raw.once("end", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  raw.disconnect();
+  await end;
+}
 // Timers, sockets and the redis-server child must all be gone when a test ends.
 const OPTS = { ignore, sanitizeOps: true, sanitizeResources: true };
 const BLOCK_MS = 20_000;
@@ -34,9 +47,7 @@ async function rawClient(url: string): Promise<Redis & AsyncDisposable> {
   raw.on("error", () => {});
   await raw.connect();
   raw[Symbol.asyncDispose] = async () => {
-    // A client waiting to reconnect never says "end": ended() gives up after 200 ms.
-    hangUp(raw);
-    await ended(raw);
+    await closeRaw(raw);
   };
   return raw;
 }

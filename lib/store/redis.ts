@@ -3,9 +3,6 @@
  * key names it is given, so that it shares a database with the original tool
  * (see shared/WIRE.md). Blocking reads live in `redis_pool.ts`.
  */
-// Pinned inline on purpose (no import map): open.ts loads this engine lazily.
-// deno-lint-ignore no-import-prefix
-import { Redis, type RedisOptions } from "npm:ioredis@5.11.1";
 import { redactUrl } from "../config.ts";
 import { MeshError, StoreError } from "../errors.ts";
 import type {
@@ -23,7 +20,8 @@ import type {
 import { isReplyError, toStoreError, unreachableError } from "./redis_errors.ts";
 import type { OriginalCursor } from "./redis_cursors.ts";
 import { ACK_LUA, ackArgs, inboxFullFrom, SEND_LUA, sendArgs } from "./redis_scripts.ts";
-import { backoff, BlockingPool, blockUntil, ended, hangUp } from "./redis_pool.ts";
+import { backoff, BlockingPool, blockUntil, hangUp } from "./redis_pool.ts";
+import { type Arg, parseRedisUrl, type RedisAddress, RedisClient, Script } from "./redis/client.ts";
 
 /** How long opening may take before Redis counts as unreachable. */
 const OPEN_TIMEOUT_MS = 2000;
@@ -46,21 +44,8 @@ const DEFAULT_LEASE_MS = 10_000;
 /** XAUTOCLAIM calls per stream and consume: each scans up to 10 × COUNT pending entries. */
 const MAX_CLAIM_PAGES = 10;
 
-/** A Lua script and its SHA1, for EVALSHA (EVAL once when Redis does not know it yet). */
-interface Script {
-  lua: string;
-  sha: Promise<string>;
-}
-
-function script(lua: string): Script {
-  const sha = crypto.subtle.digest("SHA-1", new TextEncoder().encode(lua)).then((buf) =>
-    Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("")
-  );
-  return { lua, sha };
-}
-
-const SEND = script(SEND_LUA);
-const ACK = script(ACK_LUA);
+const SEND = new Script(SEND_LUA);
+const ACK = new Script(ACK_LUA);
 
 /**
  * Opens the Redis at `url` (redis:// or rediss://), checking that it answers.
@@ -72,43 +57,28 @@ export async function openRedisStore(
   originalCursor?: OriginalCursor,
 ): Promise<Store> {
   const location = redactUrl(url);
-  let opened = false;
-  let lastSeen: unknown;
-  const options: RedisOptions = {
-    lazyConnect: true,
-    connectTimeout: OPEN_TIMEOUT_MS,
-    enableAutoPipelining: true,
-    // SETINFO costs a round trip and reads ioredis' package.json: not worth it.
-    disableClientInfo: true,
-    maxRetriesPerRequest: MAX_RETRIES,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    // A socket already gone need not linger for ioredis' default 2 s on disconnect.
-    disconnectTimeout: 100,
-    // No retries while opening: an unreachable Redis is reported at once.
-    retryStrategy: (times) => opened ? backoff(times) : null,
-  };
-  // ioredis only spots TLS on a lower-case "rediss://".
-  if (/^rediss:/i.test(url)) options.tls = {};
-  let main: Redis;
+  let address: RedisAddress;
   try {
-    main = new Redis(url, options);
+    address = parseRedisUrl(url);
   } catch (err) {
     throw new StoreError(`Invalid Redis URL "${location}"`, { cause: err });
   }
-  main.on("error", (err) => lastSeen = err); // no listener would make ioredis print them
-  main.on("ready", () => {
-    if (opened) lastSeen = undefined; // while opening, keep a failed SELECT for the check below
+  let lastSeen: unknown;
+  const main = new RedisClient(address, {
+    connectTimeoutMs: OPEN_TIMEOUT_MS,
+    commandTimeoutMs: COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: MAX_RETRIES,
+    // Reconnects only once open: an unreachable Redis is reported at once.
+    retryDelay: backoff,
+    onError: (err) => lastSeen = err,
+    onReady: () => lastSeen = undefined,
   });
   try {
-    await withDeadline(main.connect().then(() => main.ping()), OPEN_TIMEOUT_MS);
-    // A failed SELECT (bad db index) is only reported as an 'error' event.
-    if (isReplyError(lastSeen)) throw lastSeen;
+    await withDeadline(main.connect().then(() => main.call("PING")), OPEN_TIMEOUT_MS);
   } catch (err) {
-    hangUp(main);
-    await ended(main);
+    await hangUp(main);
     throw unreachableError(location, err, lastSeen);
   }
-  opened = true;
   return new RedisStore(main, location, () => lastSeen, originalCursor);
 }
 
@@ -170,14 +140,14 @@ function isNoGroup(err: unknown): boolean {
 class RedisStore implements Store {
   readonly engine = "redis" as const;
   readonly location: string;
-  #main: Redis;
+  #main: RedisClient;
   #pool: BlockingPool;
   #lastSeen: () => unknown;
   #originalCursor?: OriginalCursor;
   #closed = false;
 
   constructor(
-    main: Redis,
+    main: RedisClient,
     location: string,
     lastSeen: () => unknown,
     originalCursor?: OriginalCursor,
@@ -203,20 +173,15 @@ class RedisStore implements Store {
     }
   }
 
-  #call(...args: (string | number)[]): Promise<unknown> {
+  #call(...args: Arg[]): Promise<unknown> {
     const [cmd, ...rest] = args;
     return this.#main.call(String(cmd), ...rest);
   }
 
-  /** Runs `s` by its SHA1, loading it with EVAL when Redis does not have it (after a restart, say). */
-  async #eval(s: Script, args: (string | number)[]): Promise<unknown> {
-    const sha = await s.sha;
-    try {
-      return await this.#call("EVALSHA", sha, ...args);
-    } catch (err) {
-      if (!(isReplyError(err) && /^NOSCRIPT\b/.test((err as Error).message))) throw err;
-      return await this.#call("EVAL", s.lua, ...args);
-    }
+  /** Runs `s` with `args` as EVAL takes them (number of keys, keys, arguments). */
+  #eval(s: Script, args: Arg[]): Promise<unknown> {
+    const n = Number(args[0]);
+    return this.#main.evalScript(s, args.slice(1, 1 + n).map(String), args.slice(1 + n));
   }
 
   // ---- streams ----
@@ -333,7 +298,7 @@ class RedisStore implements Store {
     let recreated = false;
     let sweep = options.sweep ?? true;
     // One attempt: reclaim expired leases, else take new entries (blocking up to ms).
-    const take = async (conn: Redis, ms: number): Promise<StreamBatch[] | null> => {
+    const take = async (conn: RedisClient, ms: number): Promise<StreamBatch[] | null> => {
       try {
         const claimed = sweep ? await this.#claim(conn, group, streams, count, leaseMs) : [];
         sweep = true;
@@ -380,7 +345,7 @@ class RedisStore implements Store {
 
   /** Entries whose lease ran out, per stream (XAUTOCLAIM from 0-0). */
   async #claim(
-    conn: Redis,
+    conn: RedisClient,
     group: string,
     streams: string[],
     count: number,
@@ -483,7 +448,6 @@ class RedisStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     await this.#pool.close();
-    hangUp(this.#main);
-    await ended(this.#main);
+    await hangUp(this.#main);
   }
 }
