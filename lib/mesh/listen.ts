@@ -156,7 +156,10 @@ export async function handleInbox(
     return {
       message: parsed.message,
       ack: async () => {
-        await mesh.store.ack(inbox, group, [entry.id], stateViews(mesh, m, "delivered", reader));
+        await mesh.store.ack(inbox, group, [entry.id], {
+          views: stateViews(mesh, m, "delivered", reader),
+          keepRead: mesh.config.history,
+        });
         // A message from a peer is the reply the ledger was waiting for.
         const ledger = mesh.ledger(name);
         if (ledger.exists()) await ledger.removePeer(parsed.message.from);
@@ -170,7 +173,8 @@ export async function handleInbox(
       ttlSec: RENDEZVOUS_TTL_S,
     }]);
   }
-  await mesh.store.ack(inbox, group, [entry.id]); // pings and unreadable entries
+  // Pings and unreadable entries.
+  await mesh.store.ack(inbox, group, [entry.id], { keepRead: mesh.config.history });
   return null;
 }
 

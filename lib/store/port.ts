@@ -40,7 +40,7 @@ export interface AppendOp {
   /**
    * Keeps the entries that consumer group `group` has not acknowledged (every entry
    * while the group does not exist): they are never trimmed, and `maxLen` then
-   * counts only acknowledged entries. When the stream holds `maxUnread` unread
+   * counts only acknowledged entries (trimmed by `ack` with `keepRead` on Redis). When the stream holds `maxUnread` unread
    * entries already, the whole call is refused with an InboxFullError and nothing
    * of it is written.
    */
@@ -170,9 +170,17 @@ export interface Store {
   ): Promise<StreamBatch[]>;
   /**
    * Acknowledges entries taken by `consume`: they are never given out again. `views`
-   * are written with the acknowledgement (best effort).
+   * are written with the acknowledgement (best effort). With `keepRead`, the read
+   * history of a stream appended to with `keepUnread` is trimmed to about that many
+   * entries: on Redis it is trimmed here, by its owner, so that a sender needs no
+   * right to trim another's inbox; the embedded engine trims on append as well.
    */
-  ack(stream: string, group: string, ids: string[], views?: Writes): Promise<void>;
+  ack(
+    stream: string,
+    group: string,
+    ids: string[],
+    options?: { views?: Writes; keepRead?: number },
+  ): Promise<void>;
 
   // ---- strings and counters ----
 

@@ -374,12 +374,19 @@ class RedisStore implements Store {
     return batches.filter((b) => b.entries.length);
   }
 
-  ack(stream: string, group: string, ids: string[], views?: Writes): Promise<void> {
+  ack(
+    stream: string,
+    group: string,
+    ids: string[],
+    options: { views?: Writes; keepRead?: number } = {},
+  ): Promise<void> {
     if (!ids.length) return Promise.resolve();
+    const { views, keepRead } = options;
     return this.#run(`XACK "${stream}"`, async () => {
       try {
-        if (views) await this.#eval(ACK, ackArgs(stream, group, ids, views));
-        else await this.#call("XACK", stream, group, ...ids);
+        if (views || keepRead !== undefined) {
+          await this.#eval(ACK, ackArgs(stream, group, ids, keepRead ?? 0, views));
+        } else await this.#call("XACK", stream, group, ...ids);
       } catch (err) {
         // The stream or group is gone, and with it the entries: nothing left to hand out.
         if (!isNoGroup(err)) throw err;

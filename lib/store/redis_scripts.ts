@@ -1,8 +1,8 @@
 /**
  * The Redis engine's scripts, each one round trip that does one operation of the
  * port whole: `SEND_LUA` (a message: the gate, the audit entry, the appends, the
- * sets and the views) and `ACK_LUA` (an acknowledgement with its views). Inboxes
- * keep what their
+ * sets and the views) and `ACK_LUA` (an acknowledgement with its views, and the
+ * trim of the inbox's read history, by its owner). Inboxes keep what their
  * consumer group has not acknowledged: never trimmed, and a full one refuses a
  * send before anything is written.
  */
@@ -79,8 +79,8 @@ local function xadd(op)
   local key = KEYS[op.k]
   local id
   if op.group then
+    -- Its read history is trimmed by its owner's acknowledgements (ACK_LUA).
     id = redis.call('XADD', key, '*', unpack(op.f))
-    trimRead(key, op.group, op.max)
   else
     id = redis.call('XADD', key, 'MAXLEN', '~', op.max, '*', unpack(op.f))
   end
@@ -150,12 +150,15 @@ views(p.v)
 return out`;
 
 /**
- * KEYS[1]: the stream, then the views' keys. ARGV: the group, the views as JSON,
- * then the ids. Returns how many entries were acknowledged.
+ * KEYS[1]: the stream, then the views' keys. ARGV: the group, the number of read
+ * entries to keep (0: no trim), the views as JSON, then the ids. Returns how many
+ * entries were acknowledged.
  */
 export const ACK_LUA = HELPERS_LUA + `
-local n = redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 3))
-views(cjson.decode(ARGV[2]))
+local n = redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 4))
+local keep = tonumber(ARGV[2])
+if keep > 0 then trimRead(KEYS[1], ARGV[1], keep) end
+views(cjson.decode(ARGV[3]))
 return n`;
 
 /** Keys of one script call, each given once, and its JSON-encoded ops referring to them. */
@@ -235,11 +238,12 @@ export function ackArgs(
   stream: string,
   group: string,
   ids: string[],
+  keep: number,
   views?: Writes,
 ): (string | number)[] {
   const keys = new KeyList([stream]);
   const v = JSON.stringify(keys.writes(views) ?? {});
-  return [keys.keys.length, ...keys.keys, group, v, ...ids];
+  return [keys.keys.length, ...keys.keys, group, keep, v, ...ids];
 }
 
 /** The InboxFullError for the script's `FULL` reply, or null for any other error. */

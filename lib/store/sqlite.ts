@@ -29,6 +29,7 @@ import {
   liveStream,
   purgeDue,
   purgeExpired,
+  trimReadHistory,
   waiterPorts,
 } from "./sqlite_streams.ts";
 import { FIRST_POS, parseBound, parseId, type StreamPos } from "./stream_id.ts";
@@ -227,12 +228,19 @@ class SqliteStore implements Store {
     });
   }
 
-  async ack(stream: string, group: string, ids: string[], views?: Writes): Promise<void> {
+  async ack(
+    stream: string,
+    group: string,
+    ids: string[],
+    options: { views?: Writes; keepRead?: number } = {},
+  ): Promise<void> {
     if (ids.length === 0) return;
     const seqs = ids.map((id) => parseId(id).seq);
+    const { views, keepRead } = options;
     if (views) checkWrites(views);
     await this.#writeAndWake((tx) => {
       ack(this.#db, stream, group, seqs);
+      if (keepRead !== undefined) trimReadHistory(this.#db, stream, group, keepRead);
       if (views) tx.applyViews(views);
     });
   }

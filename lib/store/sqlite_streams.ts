@@ -210,6 +210,20 @@ function trimRead(db: SqliteDb, stream: string, group: string, keep: number): nu
   return changes;
 }
 
+/**
+ * Trims the read entries of `stream` (of `group`) to about `keep`, once they are
+ * two slacks over it (so that most acknowledgements delete nothing).
+ */
+export function trimReadHistory(db: SqliteDb, stream: string, group: string, keep: number): void {
+  const key = liveStream(db, stream, Date.now());
+  const slack = Math.ceil(keep / 10);
+  if (!key || key.len <= keep + 2 * slack) return;
+  const removed = trimRead(db, stream, group, keep);
+  if (removed > 0) {
+    db.run("UPDATE keyspace SET len = len - ? WHERE name = ?", removed, stream);
+  }
+}
+
 /** Turns an entries row into a StreamEntry. */
 export function toEntry(row: EntryRow): StreamEntry {
   return { id: `${row.ms}-${row.id}`, fields: JSON.parse(row.fields) as Fields };
