@@ -9,7 +9,6 @@
 // deno-lint-ignore no-import-prefix
 import { Redis } from "npm:ioredis@5.11.1";
 import { openRedisStore } from "../lib/store/redis.ts";
-import { ended, hangUp } from "../lib/store/redis_pool.ts";
 import { startRedis } from "../tests/harness/redis_server.ts";
 
 const N = 500;
@@ -49,7 +48,9 @@ try {
   report("raw PING (ioredis)", await measure(async () => void await raw.ping()));
   report(
     "append (XADD via engine)",
-    await measure(async () => void await writer.append(key, { x: "1" })),
+    await measure(async () =>
+      void (await writer.appendMany([{ stream: key, fields: { x: "1" } }]))[0]
+    ),
   );
 
   let cursor = (await writer.revRange(key, 1))[0].id;
@@ -58,7 +59,7 @@ try {
     const reading = reader.read({ [key]: cursor }, { blockMs: 5000 });
     await new Promise((r) => setTimeout(r, 2)); // let the XREAD reach the server first
     const t = performance.now();
-    const id = await writer.append(key, { x: "1" });
+    const id = (await writer.appendMany([{ stream: key, fields: { x: "1" } }]))[0];
     const batches = await reading;
     if (i >= WARMUP) wake.push(performance.now() - t);
     if (batches[0]?.entries[0]?.id !== id) throw new Error(`woken with ${JSON.stringify(batches)}`);
@@ -69,6 +70,5 @@ try {
   await writer.del(key);
   await reader.close();
   await writer.close();
-  hangUp(raw);
-  await ended(raw);
+  await raw.quit();
 }

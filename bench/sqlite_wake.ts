@@ -81,12 +81,12 @@ async function latency(path: string, n: number): Promise<void> {
   // Warm-up (socket bind, statement preparation, JIT); entries without t are not counted.
   for (let i = 0; i < 5; i++) {
     await sleep(10);
-    await store.append("s", { warmup: String(i) });
+    await store.appendMany([{ stream: "s", fields: { warmup: String(i) } }]);
   }
   for (let i = 0; i < n; i++) {
     // A gap lets the child return, look again and block before the next append.
     await sleep(10 + Math.random() * 10);
-    await store.append("s", { i: String(i), t: String(now()) });
+    await store.appendMany([{ stream: "s", fields: { i: String(i), t: String(now()) } }]);
   }
   const out = await proc.output();
   await store.close();
@@ -115,7 +115,7 @@ async function idleCpu(path: string): Promise<void> {
   const before = [cpuMs(reader.pid), cpuMs(baseline.pid)];
   await sleep(10_000);
   const after = [cpuMs(reader.pid), cpuMs(baseline.pid)];
-  await store.append("s", { t: String(now()) }); // ends the child's read
+  await store.appendMany([{ stream: "s", fields: { t: String(now()) } }]); // ends the child's read
   await store.close();
   await Promise.all([reader.output(), baseline.output()]);
   console.log(

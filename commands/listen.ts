@@ -34,7 +34,7 @@ export default defineCommand({
     const quiet = stealth || ctx.json;
     const mesh = await ctx.mesh();
     const lib = await ctx.lib();
-    const { appendNotify, housekeeping, nextDirect } = lib;
+    const { appendNotify, renewAndChase, nextDirect } = lib;
     const signal = ctx.signal;
     const group: Message[] = [];
     if (!stealth) ctx.waiting(`up to ${timeout}s for a message to ${name}`);
@@ -56,7 +56,7 @@ export default defineCommand({
     if (!delivery) {
       ctx.emit({ message: null, group });
       if (!stealth) ctx.note(`timeout: no message for ${name} within ${timeout}s`, false);
-      await housekeeping(mesh, name);
+      await renewAndChase(mesh, name);
       return;
     }
     // Shown first, acknowledged last: a crash in between repeats, never loses.

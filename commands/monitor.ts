@@ -6,7 +6,6 @@ import { clock, directLines, groupLine } from "./_show.ts";
 import { MESSAGE } from "./_shapes.ts";
 
 /** How often the monitor renews its registration and checks its ledger, in ms. */
-const HOUSEKEEPING_MS = 10_000;
 
 /** The pid written in a monitor's lock file, if readable. */
 async function lockHolder(path: string): Promise<string> {
@@ -83,7 +82,7 @@ export default defineCommand({
         }
       };
       if (ctx.flags.role !== undefined) await lib.register(mesh, name, ctx.flags.role);
-      report(await lib.housekeeping(mesh, name, true));
+      report(await lib.renewAndChase(mesh, name, true));
       await lib.markListening(mesh, name, "monitor");
       if (!quiet) {
         ctx.note(`monitoring ${name} on the ${mesh.store.engine} engine (Ctrl-C stops)`, false);
@@ -91,7 +90,7 @@ export default defineCommand({
       let last = Date.now();
       while (!signal.aborted) {
         const delivery = await lib.nextDirect(mesh, name, {
-          timeoutMs: Math.max(HOUSEKEEPING_MS - (Date.now() - last), 0),
+          timeoutMs: Math.max(lib.CHASE_EVERY_MS - (Date.now() - last), 0),
           withGroup: true,
           signal,
           reader: { kind: "monitor" },
@@ -113,8 +112,8 @@ export default defineCommand({
           await lib.appendNotify(mesh, name, message);
           await delivery.ack();
         }
-        if (Date.now() - last >= HOUSEKEEPING_MS && !signal.aborted) {
-          report(await lib.housekeeping(mesh, name, true));
+        if (Date.now() - last >= lib.CHASE_EVERY_MS && !signal.aborted) {
+          report(await lib.renewAndChase(mesh, name, true));
           await lib.markListening(mesh, name, "monitor");
           last = Date.now();
         }

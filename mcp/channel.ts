@@ -14,7 +14,7 @@
  * overdue replies) only from its first tool call on, so a health check neither
  * registers nor deregisters anyone; it deregisters at the end if it registered.
  */
-import { chaseOverdue } from "../lib/mesh/listen.ts";
+import { CHASE_EVERY_MS, chaseOverdue } from "../lib/mesh/chase.ts";
 import type { Mesh } from "../lib/mesh/mesh.ts";
 import { type Message, parseEntry } from "../lib/mesh/message.ts";
 import { deregister, register, renew } from "../lib/mesh/presence.ts";
@@ -23,8 +23,8 @@ import { logError } from "./context.ts";
 /** The JSON-RPC method of a Claude Code channel event. */
 export const CHANNEL_METHOD = "notifications/claude/channel";
 
-/** How often a bound session renews its registration (TTL 180 s) and chases overdue replies. */
-export const HOUSEKEEPING_MS = 30_000;
+/** Longest blocking read of the wake-up loop (a slice, so that a dead stream is noticed). */
+const WAKE_SLICE_MS = 30_000;
 
 /** Pause after a store failure before the wake-up loop tries again. */
 const RETRY_MS = 1_000;
@@ -135,7 +135,7 @@ export async function runWakeups(o: ChannelOptions): Promise<void> {
     }
     try {
       const batches = await mesh.store.read(cursors, {
-        blockMs: HOUSEKEEPING_MS,
+        blockMs: WAKE_SLICE_MS,
         signal: AbortSignal.any([signal, stream]),
       });
       for (const batch of batches) {
@@ -182,7 +182,7 @@ export async function runPresence(
     } catch (err) {
       logError(`renewing the registration of ${agent}`, err);
     }
-    await pause(HOUSEKEEPING_MS, signal);
+    await pause(CHASE_EVERY_MS, signal);
   }
   await deregister(mesh, agent).catch((err) => logError(`deregistering ${agent}`, err));
 }

@@ -1,6 +1,7 @@
 /** Every subcommand end to end, through real processes, on both engines. */
 import assert from "node:assert/strict";
 import { openMesh } from "./harness/cli.ts";
+import { untilListening } from "./harness/listening.ts";
 import { engines } from "./harness/store_engines.ts";
 
 for (const engine of engines()) {
@@ -141,7 +142,7 @@ for (const engine of engines()) {
 
       await t.step("ping is answered by a listen, without ending it", async () => {
         const listen = m.spawn(["listen", "ivy", "--timeout", "30"]);
-        await listen.waitFor(/never/, 300).catch(() => {}); // give it a moment to block
+        await untilListening(m.env, "ivy", "listen"); // blocked in its read by now
         const r = await m.cli("ping", "ivy", "--from", "jay", "--json", "--timeout", "10");
         assert.equal(r.code, 0, r.stderr);
         const pong = JSON.parse(r.stdout);

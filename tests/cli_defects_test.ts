@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { openMesh } from "./harness/cli.ts";
+import { untilHeartbeats } from "./harness/listening.ts";
 import { engines } from "./harness/store_engines.ts";
 
 for (const engine of engines()) {
@@ -95,9 +96,13 @@ for (const engine of engines()) {
       assert.equal(JSON.parse(third.stdout).message.text, "m3", "the third is not lost");
       // Round 2: two listeners already blocked when messages arrive.
       for (let round = 0; round < 3; round++) {
+        // Each listener writes bob's heartbeat just before its blocking read: wait for
+        // a's, then start b and wait for b's. Were one not blocked yet, it would find the
+        // message at once: the assertions hold either way.
         const a = m.spawn(["listen", "bob", "--json", "--timeout", "20"]);
+        await untilHeartbeats(m.env, ["bob"], ([h]) => h?.pid === a.child.pid, "a listens");
         const b = m.spawn(["listen", "bob", "--json", "--timeout", "20"]);
-        await new Promise((r) => setTimeout(r, 700)); // let both block (not a timing assertion)
+        await untilHeartbeats(m.env, ["bob"], ([h]) => h?.pid === b.child.pid, "b listens");
         await m.cli("send", "bob", `r${round}a`, "--from", "alice");
         await m.cli("send", "bob", `r${round}b`, "--from", "alice");
         got = await Promise.all([a.done(), b.done()]);

@@ -5,18 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type CliResult, openMesh, runCli } from "./harness/cli.ts";
+import { type CliResult, MAIN, openMesh, runCli } from "./harness/cli.ts";
+import { currentDenoDir } from "./harness/paths.ts";
 import { engines } from "./harness/store_engines.ts";
 import { ERROR_DOC } from "../commands/_cli/errors.ts";
 import { mismatches } from "../commands/_cli/shape.ts";
 import { COMMAND_NAMES, loadCommand } from "../commands/index.ts";
-
-/** The Deno cache of this process, for a subprocess with another HOME. */
-async function denoDir(): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
-    .output();
-  return Deno.env.get("DENO_DIR") || JSON.parse(new TextDecoder().decode(out.stdout)).denoDir;
-}
 
 /** Asserts that `out` is one JSON document (or, for monitor, one per line) fitting `name`'s shape. */
 async function fits(name: string, out: string): Promise<unknown[]> {
@@ -129,7 +123,7 @@ Deno.test("serve, setup, demo and help print their documents too", async () => {
         "run",
         "-A",
         "--quiet",
-        join(Deno.cwd(), "main.ts"),
+        MAIN,
         "setup",
         "claude-code",
         "--as",
@@ -138,7 +132,7 @@ Deno.test("serve, setup, demo and help print their documents too", async () => {
         "--json",
       ],
       cwd: project,
-      env: { ...m.env, HOME: project, DENO_DIR: await denoDir() },
+      env: { ...m.env, HOME: project, DENO_DIR: currentDenoDir() },
       stdout: "piped",
       stderr: "piped",
     }).output();

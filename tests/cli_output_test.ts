@@ -3,6 +3,7 @@
  * control characters from the store never reach the terminal raw, group echoes
  * name their receiver, monitor lines carry the time, who prints aligned columns.
  */
+import { append } from "./harness/store_ops.ts";
 import assert from "node:assert/strict";
 import { openMesh } from "./harness/cli.ts";
 import { engines } from "./harness/store_engines.ts";
@@ -45,7 +46,7 @@ Deno.test("names and roles from the store are escaped too", async () => {
   await using m = await openMesh(embedded);
   const p = m.opened.prefix;
   // An entry as another tool could write it: any sender name, any text.
-  await m.opened.store.append(`${p}:to_bob`, {
+  await append(m.opened.store, `${p}:to_bob`, {
     from: "ev\x1b]0;pwned\x07e",
     msg: "hi\x1b[31m",
     ts: "1795562024.5",
@@ -103,7 +104,7 @@ Deno.test("monitor: HH:MM:SS of each message, safe lines, and 'already running' 
   ]);
   for (const line of headers(done.stdout)) assert.match(line, /^\d\d:\d\d:\d\d \[/);
   // The stamp is the message's send time.
-  await m.opened.store.append(`${m.opened.prefix}:to_bob`, {
+  await append(m.opened.store, `${m.opened.prefix}:to_bob`, {
     from: "old",
     msg: "from the past",
     ts: String(Date.UTC(2030, 0, 2, 3, 4, 5) / 1000),

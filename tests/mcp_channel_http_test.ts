@@ -12,7 +12,7 @@ import {
   startHttpServer,
   streamableAgent,
 } from "./harness/mcp_server.ts";
-import { eventually, sleep } from "./harness/timing.ts";
+import { eventually } from "./harness/timing.ts";
 import { RAW_INITIALIZE, whoRoles } from "./harness/mcp_channel.ts";
 
 const HEADERS = {
@@ -22,13 +22,8 @@ const HEADERS = {
 const INIT = JSON.stringify(RAW_INITIALIZE);
 
 /** Polls `who` until `name` is gone (a DELETE ends the session in the background); bounded. */
-async function untilGone(env: Record<string, string>, name: string): Promise<string[][]> {
-  let agents = await whoRoles(env);
-  for (let i = 0; i < 40 && agents.some(([a]) => a === name); i++) {
-    await sleep(250);
-    agents = await whoRoles(env);
-  }
-  return agents;
+function untilGone(env: Record<string, string>, name: string): Promise<string[][]> {
+  return eventually(() => whoRoles(env), (w) => !w.some(([a]) => a === name), `${name} gone`);
 }
 
 async function send(env: Record<string, string>, to: string, text: string, from: string) {

@@ -15,13 +15,17 @@ import { Client, InMemoryTransport } from "./harness/mcp_sdk.ts";
 import { openTestMesh } from "./harness/mcp_server.ts";
 import { type EngineCase, engines } from "./harness/store_engines.ts";
 import { openEnvMesh, unacknowledged } from "./harness/mcp_probe.ts";
-import { sleep, withDeadline } from "./harness/timing.ts";
+import { eventually, withDeadline } from "./harness/timing.ts";
 
-async function openMesh(engine: EngineCase, leaseS: number): Promise<Mesh & AsyncDisposable> {
+async function openMesh(
+  engine: EngineCase,
+  leaseS: number,
+): Promise<Mesh & AsyncDisposable & { env: Record<string, string> }> {
   const test = await openTestMesh(engine, { AGENT_MESH_LEASE_S: String(leaseS) });
   const config = loadConfig((name) => test.env[name]);
   const mesh = new Mesh(await openStore(config), config);
   return Object.assign(mesh, {
+    env: test.env,
     async [Symbol.asyncDispose]() {
       await mesh.store.close();
       await test[Symbol.asyncDispose]();
@@ -75,13 +79,15 @@ for (const engine of engines()) {
         await using lossy = await session(mesh, true);
         await assert.rejects(lossy.listen("hank", 5, 1000)); // the response was dropped
       }
-      await sleep(400); // the lease of the unacknowledged take runs out
+      // A blocked listen gets it back as soon as the lease of the unacknowledged take ran out.
       await using good = await session(mesh);
       const again = await good.listen("hank", 5);
       assert.equal(again?.id, sent.id);
       assert.equal(again?.text, "keep me");
-      await sleep(400); // acknowledged this time: the lease running out gives nothing back
-      assert.equal(await good.listen("hank", 0.2), null);
+      // Acknowledged this time, once the response was written:
+      await eventually(() => unacknowledged(mesh.env, "hank"), (l) => l.length === 0, "acked");
+      // so a listen that waits over three leases gets nothing back.
+      assert.equal(await good.listen("hank", 1), null);
     },
   });
 }

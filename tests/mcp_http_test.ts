@@ -11,8 +11,9 @@ import {
   startHttpServer,
   streamableAgent,
 } from "./harness/mcp_server.ts";
-import { sleep, withDeadline } from "./harness/timing.ts";
+import { withDeadline } from "./harness/timing.ts";
 import { RAW_INITIALIZE } from "./harness/mcp_channel.ts";
+import { untilListening, untilNotListening } from "./harness/listening.ts";
 
 const embedded = engines().find((e) => e.name === "embedded")!;
 
@@ -244,10 +245,10 @@ Deno.test("closing a session (DELETE, or the SSE stream going away) ends its blo
     const name = `closing-${agent.transport}`;
     const listening = agent.call("mesh_listen", { name, timeout_s: 60 });
     listening.catch(() => {});
-    await sleep(300);
+    await untilListening(mesh.env, name, "mesh_listen"); // blocked in its read by now
     await agent[Symbol.asyncDispose](); // DELETE for Streamable HTTP; closes the stream for SSE
     await assert.rejects(listening);
-    await sleep(300);
+    await untilNotListening(mesh.env, name); // the server's read ended, not only the client's call
     await checker.call("mesh_send", { to: name, message: "after close" });
     const got = await checker.call<{ message: { text: string } | null }>("mesh_listen", {
       name,

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { engines } from "./harness/store_engines.ts";
 import { openTestMesh, runCli, startHttpServer } from "./harness/mcp_server.ts";
 import { openListeningSessions } from "./harness/mcp_load.ts";
-import { sleep } from "./harness/timing.ts";
+import { untilListening } from "./harness/listening.ts";
+import { eventually } from "./harness/timing.ts";
 
 const SESSIONS = 100;
 
@@ -33,17 +34,13 @@ for (const engine of engines()) {
       await using server = await startHttpServer(mesh.env, [], ["--v8-flags=--expose-gc"]);
       // Warm up (first session, first listen), then measure.
       const warm = await openListeningSessions(server.base, 1, { prefix: "warm-" });
-      await sleep(500);
+      await untilListening(mesh.env, "warm-0", "mesh_listen");
       const before = await health(server.base);
       await using idle = await openListeningSessions(server.base, SESSIONS);
-      let now = await health(server.base);
-      for (let i = 0; i < 50 && now.sessions.streamable < SESSIONS + 1; i++) {
-        await sleep(100);
-        now = await health(server.base);
-      }
-      assert.equal(now.sessions.streamable, SESSIONS + 1);
-      await sleep(1000); // every listen reaches its blocking read
+      const names = Array.from({ length: SESSIONS }, (_, i) => `idle-${i}`);
+      await untilListening(mesh.env, names, "mesh_listen"); // every listen reached its read
       const after = await health(server.base);
+      assert.equal(after.sessions.streamable, SESSIONS + 1);
       const perSession = (after.rss_bytes - before.rss_bytes) / SESSIONS;
       const heapPerSession = (after.heap_used_bytes - before.heap_used_bytes) / SESSIONS;
       const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
@@ -63,12 +60,8 @@ for (const engine of engines()) {
 
       await idle.close();
       await warm.close();
-      let left = await health(server.base);
-      for (let i = 0; i < 50 && left.sessions.streamable > 0; i++) {
-        await sleep(100);
-        left = await health(server.base);
-      }
-      assert.equal(left.sessions.streamable, 0);
+      // Sessions end in the background of the DELETE.
+      await eventually(() => health(server.base), (h) => h.sessions.streamable === 0, "no session");
       assert.equal(await server.stop(), 0, server.stderr());
     },
   });

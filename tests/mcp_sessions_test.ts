@@ -12,7 +12,7 @@ import { openEnvMesh } from "./harness/mcp_probe.ts";
 import { RawStdio } from "./harness/mcp_raw.ts";
 import { openTestMesh, sseAgent, startHttpServer, streamableAgent } from "./harness/mcp_server.ts";
 import { engines } from "./harness/store_engines.ts";
-import { sleep } from "./harness/timing.ts";
+import { eventually } from "./harness/timing.ts";
 
 const embedded = engines().find((e) => e.name === "embedded")!;
 
@@ -48,13 +48,12 @@ async function use(base: string, session: string): Promise<number> {
   return res.status;
 }
 
-/** Polls `read` until it matches `re`; bounded. */
-async function eventually(read: () => string, re: RegExp, what: string): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    if (re.test(read())) return read();
-    await sleep(100);
-  }
-  throw new Error(`${what}: ${re} not in ${read().slice(-600)}`);
+/** Resolves once the server's log matches `re` (a session closes in the background); bounded. */
+async function logged(server: { stderr(): string }, re: RegExp, what: string): Promise<void> {
+  // null once found; else the log's tail, for the message when it never comes
+  const missing = () =>
+    Promise.resolve(re.test(server.stderr()) ? null : server.stderr().slice(-600));
+  await eventually(missing, (tail) => tail === null, what);
 }
 
 Deno.test("one anonymous client cannot fill the server: it is capped, others still get in, the 503 says what to do", async () => {
@@ -102,16 +101,12 @@ Deno.test("one anonymous client cannot fill the server: it is capped, others sti
   assert.match(log, /agent-mesh: session [0-9a-f]{8} \(sse, agent carol\) opened\n/);
   await bob[Symbol.asyncDispose]();
   await carol[Symbol.asyncDispose]();
-  await eventually(
-    server.stderr,
+  await logged(
+    server,
     /session [0-9a-f]{8} \(streamable-http, agent bob\) closed\n/,
     "bob's close",
   );
-  await eventually(
-    server.stderr,
-    /session [0-9a-f]{8} \(sse, agent carol\) closed\n/,
-    "carol's close",
-  );
+  await logged(server, /session [0-9a-f]{8} \(sse, agent carol\) closed\n/, "carol's close");
 });
 
 Deno.test("sessions never used are closed after 60 s, or at once to make room; used ones stay (clock driven)", async () => {

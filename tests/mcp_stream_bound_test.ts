@@ -11,7 +11,7 @@ import { openEnvMesh, unacknowledged } from "./harness/mcp_probe.ts";
 import { type Rpc, toolCall } from "./harness/mcp_raw.ts";
 import { openTestMesh, startHttpServer } from "./harness/mcp_server.ts";
 import { engines } from "./harness/store_engines.ts";
-import { sleep, withDeadline } from "./harness/timing.ts";
+import { eventually, withDeadline } from "./harness/timing.ts";
 
 const embedded = engines().find((e) => e.name === "embedded")!;
 
@@ -58,14 +58,8 @@ async function health(base: string): Promise<Health> {
 }
 
 /** Polls /health until `test` holds; bounded. */
-async function healthUntil(base: string, test: (h: Health) => boolean, what: string) {
-  let h = await health(base);
-  for (let i = 0; i < 300 && !test(h); i++) {
-    await sleep(100);
-    h = await health(base);
-  }
-  assert.ok(test(h), `${what}: ${JSON.stringify(h)}`);
-  return h;
+function healthUntil(base: string, test: (h: Health) => boolean, what: string) {
+  return eventually(() => health(base), test, what, 30_000);
 }
 
 Deno.test("a client that stops reading its GET stream costs a bounded amount and takes nothing", async () => {

@@ -5,7 +5,11 @@
 import assert from "node:assert/strict";
 import { engines } from "./harness/store_engines.ts";
 import { MAIN, openTestMesh, runCli, stdioAgent } from "./harness/mcp_server.ts";
-import { sleep, stopwatch, withDeadline } from "./harness/timing.ts";
+import { askOf } from "../lib/mesh/asks.ts";
+import { Keys } from "../lib/mesh/keys.ts";
+import { openEnvMesh } from "./harness/mcp_probe.ts";
+import { untilListening, untilNotListening } from "./harness/listening.ts";
+import { eventually, withDeadline } from "./harness/timing.ts";
 
 const embedded = engines().find((e) => e.name === "embedded")!;
 
@@ -131,10 +135,11 @@ for (const engine of engines()) {
       const listening = agent.raw("mesh_listen", { name: "carol", timeout_s: 60 }, {
         signal: ac.signal,
       });
-      setTimeout(() => ac.abort(), 500);
-      const elapsed = stopwatch();
+      await untilListening(mesh.env, "carol", "mesh_listen"); // blocked in its read by now
+      ac.abort();
       await assert.rejects(listening);
-      assert.ok(elapsed() < 10_000);
+      // The server's read ended too (its heartbeat goes once it did), well before the 60 s.
+      await untilNotListening(mesh.env, "carol");
       // Had the server's listen gone on, it would take this message and never hand it out.
       const sent = await runCli(mesh.env, ["send", "carol", "after cancel", "--from", "dave"]);
       assert.equal(sent.code, 0, sent.stderr);
@@ -170,8 +175,13 @@ for (const engine of engines()) {
       assert.ok(key);
       ac.abort();
       await assert.rejects(asking);
-      await sleep(300);
-      // The asker's wait ended: a late reply is refused, not written where nobody reads.
+      // The server's wait ended: it marks the request given up once its read returned.
+      {
+        await using probe = await openEnvMesh(mesh.env);
+        const nonce = key.slice(key.lastIndexOf(":") + 1);
+        await eventually(() => askOf(probe, nonce), (a) => a?.state === "done", "request given up");
+      }
+      // So a late reply is refused, not written where nobody reads.
       const late = await agent.raw("mesh_reply", { reply_to: key, text: "too late" });
       assert.equal(late.isError, true, JSON.stringify(late));
       assert.match(JSON.stringify(late.content), /Nobody waits for a reply to/);
@@ -181,10 +191,14 @@ for (const engine of engines()) {
       const ping = agent.raw("mesh_ping", { agent: "judy", timeout_s: 60 }, {
         signal: pinging.signal,
       });
-      await sleep(300);
+      // The ping is in judy's inbox: the server waits for its pong (it reads before it appends).
+      const judy = new Keys(prefix).inbox("judy");
+      await eventually(() => store.length(judy), (n) => n > 0, "the ping sent");
       pinging.abort();
       await assert.rejects(ping);
-      await sleep(300);
+      // A ping's wait leaves no trace when it ends. The server reads the cancellation
+      // before the next request on this stdio stream and aborts the read at once, so it
+      // has stopped before the listen below can write the pong.
       // A listener answers the ping now; no one is there to read and delete the pong.
       await agent.call("mesh_listen", { name: "judy", timeout_s: 0.5 });
       assert.equal((await store.scan(`${prefix}:pong:`)).length, 1);

@@ -95,6 +95,20 @@ Deno.test({
     await ok(alice, ["send", "bob", "done", "--from", "alice", "--private"]);
     assert.equal((await listening).code, 0);
 
+    // bob's acknowledgements trim his own inbox's read history to AGENT_MESH_HISTORY: his
+    // user may; alice's sends need no such right.
+    const bobShort = { ...bob, AGENT_MESH_HISTORY: "10" };
+    for (let i = 0; i < 12; i++) {
+      await ok(alice, ["send", "bob", `n${i}`, "--from", "alice", "--private"]);
+    }
+    for (let i = 0; i < 12; i++) {
+      const got = JSON.parse(await ok(bobShort, ["listen", "bob", "--json", "--timeout", "10"]));
+      assert.equal(got.message.text, `n${i}`);
+    }
+    const xlen = await redisCli(bob.AGENT_MESH_REDIS_URL, ["XLEN", `${p}:to_bob`]);
+    const left = Number(/^\d+$/m.exec(xlen)?.[0]);
+    assert.ok(left <= 13, `bob's read history was not trimmed: ${left} entries`);
+
     // What alice's user may not do to bob, nor to everyone.
     const aliceUrl = alice.AGENT_MESH_REDIS_URL;
     for (
@@ -112,6 +126,7 @@ Deno.test({
           ">",
         ],
         ["XACK", `${p}:to_bob`, "agent-mesh:bob", "0-1"],
+        ["XTRIM", `${p}:to_bob`, "MINID", "0"],
         ["DEL", `${p}:to_bob`],
         ["SET", `${p}:registry:bob`, "{}"],
         ["DEL", `${p}:registry:bob`],

@@ -82,6 +82,18 @@ async function snapshot(...dirs: string[]): Promise<Map<string, string>> {
   return files;
 }
 
+/** Sets the mtime of every file under `dirs` to 2001: a later rewrite shows in a snapshot. */
+async function backdate(...dirs: string[]): Promise<void> {
+  const past = new Date("2001-01-01T00:00:00Z");
+  for (const dir of dirs) {
+    for await (const e of Deno.readDir(dir)) {
+      const path = join(dir, e.name);
+      if (e.isDirectory) await backdate(path);
+      else if (e.isFile) await Deno.utime(path, past, past);
+    }
+  }
+}
+
 async function readJson(path: string): Promise<Record<string, unknown>> {
   return JSON.parse(await Deno.readTextFile(path));
 }
@@ -203,8 +215,8 @@ Deno.test("setup claude-code", async (t) => {
     const args = ["claude-code", "--as", "carol", "--role", "tests"];
     const env = { AGENT_MESH_PREFIX: "team1" };
     assert.equal((await box.setup(args, env)).code, 0);
+    await backdate(box.project, box.home); // a rewrite would show in the mtimes
     const before = await snapshot(box.project, box.home);
-    await new Promise((r) => setTimeout(r, 20)); // a rewrite would show in the mtimes
     const r = await box.setup(args, env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^unchanged: .*\.mcp\.json$/m);

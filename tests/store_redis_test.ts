@@ -4,17 +4,34 @@
  * across a Redis restart, cancellation and the pooled connections. Each test runs
  * its own throwaway redis-server; a raw ioredis client checks what was written.
  */
+import { append } from "./harness/store_ops.ts";
 import assert from "node:assert/strict";
 // deno-lint-ignore no-import-prefix
 import { Redis } from "npm:ioredis@5.11.1";
 import { StoreError } from "../lib/errors.ts";
 import type { Store } from "../lib/store/port.ts";
 import { openRedisStore, prefixPattern } from "../lib/store/redis.ts";
-import { ended, hangUp } from "../lib/store/redis_pool.ts";
+import { originalCursors } from "../lib/store/redis_cursors.ts";
+import { agentFile, ensureHome } from "../lib/paths.ts";
+import { dirname } from "node:path";
 import { freePort, type RedisServer, skipRedis, startRedis } from "./harness/redis_server.ts";
 import { sleep, stopwatch, withDeadline } from "./harness/timing.ts";
 
 const ignore = skipRedis();
+
+/** Disconnects a raw ioredis client; waits for its end, 200 ms at most (one reconnecting never says it). */
+async function closeRaw(raw: Redis): Promise<void> {
+  if (raw.status === "end") return;
+  const end = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 200);
+    raw.once("end", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  raw.disconnect();
+  await end;
+}
 // Timers, sockets and the redis-server child must all be gone when a test ends.
 const OPTS = { ignore, sanitizeOps: true, sanitizeResources: true };
 const BLOCK_MS = 20_000;
@@ -30,9 +47,7 @@ async function rawClient(url: string): Promise<Redis & AsyncDisposable> {
   raw.on("error", () => {});
   await raw.connect();
   raw[Symbol.asyncDispose] = async () => {
-    // A client waiting to reconnect never says "end": ended() gives up after 200 ms.
-    hangUp(raw);
-    await ended(raw);
+    await closeRaw(raw);
   };
   return raw;
 }
@@ -123,7 +138,7 @@ Deno.test({ name: "a password-protected Redis", ...OPTS }, async (t) => {
       ac.abort();
       assert.deepEqual(await reading, []);
       assert.ok(elapsed() < 1000, `ended ${elapsed()} ms after the abort`);
-      const id = await store.append("s", { x: "1" });
+      const id = await append(store, "s", { x: "1" });
       assert.deepEqual(await store.read({ s: "0" }, { blockMs: 1000 }), [
         { stream: "s", entries: [{ id, fields: { x: "1" } }] },
       ]);
@@ -147,16 +162,20 @@ Deno.test(
     withRedis(async (_r, store, raw) => {
       const inbox = "{mesh}:to_bob";
       const fields = { from: "alice", msg: "hi there", ts: "1795562024.32474", id: "u-1" };
-      const id = await store.append(inbox, fields);
+      const id = await append(store, inbox, fields);
       const [inbox2, group, pong] = await store.appendMany([
         { stream: inbox, fields: { from: "alice", msg: "again" } },
         { stream: "{mesh}:group", fields: { from: "alice", msg: "again", to: "bob" } },
         { stream: "{mesh}:pong:abc", fields: { from: "bob", pong: "1" }, ttlSec: 60 },
       ]);
       await store.set("{mesh}:registry:bob", '{"agent":"bob"}', 180);
-      assert.equal(await store.incrWindow("{mesh}:gate:rate:alice->bob", 10), 1);
+      assert.equal(
+        await gateCount(store, "{mesh}:gate:rate:alice->bob", 10, "{mesh}:gate:audit"),
+        1,
+      );
 
       assert.deepEqual((await raw.keys("*")).sort(), [
+        "{mesh}:gate:audit",
         "{mesh}:gate:rate:alice->bob",
         "{mesh}:group",
         "{mesh}:pong:abc",
@@ -183,21 +202,21 @@ Deno.test(
 );
 
 Deno.test(
-  { name: "incrWindow() expires when new or without expiry, as the original", ...OPTS },
+  { name: "the gate's counter expires when new or without expiry, as the original", ...OPTS },
   () =>
     withRedis(async (_r, store, raw) => {
       const key = "m:gate:rate:a->b";
-      assert.equal(await store.incrWindow(key, 10), 1);
+      assert.equal(await gateCount(store, key, 10), 1);
       assert.ok((await raw.ttl(key)) > 8);
       await raw.expire(key, 100);
-      assert.equal(await store.incrWindow(key, 10), 2);
+      assert.equal(await gateCount(store, key, 10), 2);
       assert.ok((await raw.ttl(key)) > 90, "an existing expiry is kept");
       await raw.persist(key);
-      assert.equal(await store.incrWindow(key, 10), 3);
+      assert.equal(await gateCount(store, key, 10), 3);
       const ttl = await raw.ttl(key);
       assert.ok(ttl > 8 && ttl <= 10, `a lost expiry is set again (TTL ${ttl})`);
       await raw.script("FLUSH"); // as after a Redis restart: the script is loaded again
-      assert.equal(await store.incrWindow(key, 10), 4);
+      assert.equal(await gateCount(store, key, 10), 4);
     }),
 );
 
@@ -205,7 +224,7 @@ Deno.test(
   { name: "XADD trims approximately and scan() escapes glob characters", ...OPTS },
   () =>
     withRedis(async (_r, store, raw) => {
-      for (let i = 0; i < 500; i++) await store.append("m:s", { i: String(i) }, 10);
+      for (let i = 0; i < 500; i++) await append(store, "m:s", { i: String(i) }, 10);
       const len = await raw.xlen("m:s");
       assert.ok(len >= 10 && len < 250, `XLEN ${len} after 500 appends with MAXLEN ~ 10`);
 
@@ -247,7 +266,7 @@ Deno.test({ name: "a blocked read survives a Redis restart", ...OPTS }, async (t
           await sleep(500);
           await r.restart();
           const elapsed = stopwatch();
-          const id = await withDeadline(store.append("m:wake", { x: "1" }), WITHIN_MS, "append");
+          const id = await withDeadline(append(store, "m:wake", { x: "1" }), WITHIN_MS, "append");
           const batches = await withDeadline(reading, WITHIN_MS, "the blocked read");
           assert.deepEqual(batches, [{ stream: "m:wake", entries: [{ id, fields: { x: "1" } }] }]);
           assert.ok(elapsed() < WITHIN_MS, `woken ${elapsed()} ms after the restart`);
@@ -280,7 +299,7 @@ Deno.test({ name: "a blocked read survives a Redis restart", ...OPTS }, async (t
           "ping",
         );
         await sleep(300);
-        const id = await store.append("m:q", { x: "1" });
+        const id = await append(store, "m:q", { x: "1" });
         const batches = await withDeadline(consuming, WITHIN_MS, "the blocked consume");
         assert.deepEqual(batches, [{ stream: "m:q", entries: [{ id, fields: { x: "1" } }] }]);
       }),
@@ -316,7 +335,7 @@ Deno.test(
         assert.ok(elapsed() < 1000, `ended ${elapsed()} ms after the abort`);
       }
       assert.equal(await clients(raw), before + 1, "the pooled connection was reused");
-      const id = await store.append("m:a", { x: "1" });
+      const id = await append(store, "m:a", { x: "1" });
       assert.deepEqual(await store.read({ "m:a": "0" }, { blockMs: BLOCK_MS }), [
         { stream: "m:a", entries: [{ id, fields: { x: "1" } }] },
       ]);
@@ -328,7 +347,7 @@ Deno.test({ name: "consume() uses one consumer name and leases", ...OPTS }, asyn
     const q = "{mesh}:to_bob";
     await store.ensureGroup(q, "g", "0");
     await store.ensureGroup(q, "g", "0"); // BUSYGROUP is not an error
-    const id = await store.append(q, { msg: "1" });
+    const id = await append(store, q, { msg: "1" });
     await t.step("an expiring lease is noticed while blocked, with no new append", async () => {
       assert.deepEqual(await store.consume("g", [q], { leaseMs: 400 }), [
         { stream: q, entries: [{ id, fields: { msg: "1" } }] },
@@ -346,7 +365,7 @@ Deno.test({ name: "consume() uses one consumer name and leases", ...OPTS }, asyn
     await t.step("a deleted stream gets its group back", async () => {
       await raw.del(q);
       assert.deepEqual(await store.consume("g", [q]), []);
-      const next = await store.append(q, { msg: "2" });
+      const next = await append(store, q, { msg: "2" });
       assert.deepEqual(await store.consume("g", [q], { blockMs: 1000 }), [
         { stream: q, entries: [{ id: next, fields: { msg: "2" } }] },
       ]);
@@ -360,7 +379,7 @@ Deno.test({ name: "consume() uses one consumer name and leases", ...OPTS }, asyn
       await sleep(200);
       await raw.del(q);
       await sleep(200);
-      const next = await store.append(q, { msg: "3" });
+      const next = await append(store, q, { msg: "3" });
       assert.deepEqual(await withDeadline(consuming, WITHIN_MS, "the blocked consume"), [
         { stream: q, entries: [{ id: next, fields: { msg: "3" } }] },
       ]);
@@ -385,3 +404,52 @@ Deno.test({ name: "close() ends blocked reads and every connection", ...OPTS }, 
   await assert.rejects(store.length("m:q"), StoreError);
   await store.close(); // twice is fine
 });
+
+/** Counts one gated send of nothing through `key`'s window. */
+async function gateCount(
+  store: Store,
+  key: string,
+  windowSec: number,
+  auditStream = "m:audit",
+): Promise<number> {
+  const audit = { stream: auditStream, fields: { rate: "", verdict: "" } };
+  const gate = { key, windowSec, limit: 1000, enforce: false, audit };
+  return (await store.send({ gate, writes: {} })).count;
+}
+
+Deno.test(
+  {
+    name: "an agent's new consumer groups start where the original tool's cursors left off",
+    ...OPTS,
+  },
+  async () => {
+    await using r = await startRedis(120);
+    const home = await Deno.makeTempDir();
+    const store = await openRedisStore(r.url, originalCursors(home, "m"));
+    try {
+      const old = await append(store, "m:to_bob", { msg: "old" });
+      const oldGroup = await append(store, "m:group", { msg: "old group" });
+      for (const [kind, id] of [["cursor", old], ["groupCursor", oldGroup]] as const) {
+        const path = agentFile(home, kind, "bob");
+        ensureHome(dirname(path));
+        await Deno.writeTextFile(path, `${id}\n`);
+      }
+      const next = await append(store, "m:to_bob", { msg: "new" });
+      const nextGroup = await append(store, "m:group", { msg: "new group" });
+      await store.ensureGroup("m:to_bob", "agent-mesh:bob", "0");
+      await store.ensureGroup("m:group", "agent-mesh:bob", "$");
+      // Another agent without cursors: from the start, as asked.
+      await store.ensureGroup("m:to_bob", "agent-mesh:amy", "0");
+      const taken = await store.consume("agent-mesh:bob", ["m:to_bob", "m:group"]);
+      assert.deepEqual(
+        taken.map((b) => [b.stream, b.entries.map((e) => e.id)]),
+        [["m:to_bob", [next]], ["m:group", [nextGroup]]],
+      );
+      const other = await store.consume("agent-mesh:amy", ["m:to_bob"]);
+      assert.deepEqual(other[0].entries.map((e) => e.id), [old, next]);
+    } finally {
+      await store.close();
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+);

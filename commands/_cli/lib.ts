@@ -16,14 +16,16 @@ export {
   unmarkListening,
   who,
 } from "../../lib/mesh/presence.ts";
-export { appendNotify, housekeeping, nextDirect } from "../../lib/mesh/listen.ts";
+export { nextDirect } from "../../lib/mesh/listen.ts";
+export { CHASE_EVERY_MS, renewAndChase } from "../../lib/mesh/chase.ts";
+export { appendNotify } from "../../lib/mesh/notify_log.ts";
 export { Ledger } from "../../lib/mesh/ledger.ts";
 export { selfCommand } from "../../lib/self.ts";
 export { VERSION } from "../../lib/version.ts";
 export { sendAndWait } from "../../lib/mesh/wait_state.ts";
 export { eventsCursor, isMessageId, nextEvents, status, statuses } from "../../lib/mesh/states.ts";
 export { eventLine, historyLine, statusLines } from "../../lib/mesh/view_lines.ts";
-export { history } from "../../lib/mesh/listen.ts";
+export { history } from "../../lib/mesh/history.ts";
 export { removeAgent } from "../../lib/mesh/remove.ts";
 export { checkEvent, parseHookInput, readStdin as readHookInput } from "../../lib/hooks/input.ts";
 export { runHook } from "../../lib/hooks/run.ts";

@@ -12,7 +12,9 @@
  *
  * A message taken here is acknowledged only after the hook's output was written.
  */
-import { appendNotify, chaseOverdue, type Delivery } from "../mesh/listen.ts";
+import { chaseOverdue } from "../mesh/chase.ts";
+import type { Delivery } from "../mesh/listen.ts";
+import { appendNotify } from "../mesh/notify_log.ts";
 import type { Mesh } from "../mesh/mesh.ts";
 import { deregister, register, renew } from "../mesh/presence.ts";
 import { gatherMessages, gatherObligations } from "./context.ts";

@@ -14,7 +14,8 @@
 import { join } from "node:path";
 import { checkName } from "../names.ts";
 import { ensureHome } from "../paths.ts";
-import { appendNotify, chaseOverdue } from "../mesh/listen.ts";
+import { chaseOverdue } from "../mesh/chase.ts";
+import { appendNotify } from "../mesh/notify_log.ts";
 import type { Mesh } from "../mesh/mesh.ts";
 import { markListening, renew, unmarkListening } from "../mesh/presence.ts";
 import type { Reader } from "../mesh/states.ts";

@@ -6,6 +6,7 @@
  * and a reply to a request whose asker has gone is refused instead of lost.
  * Requests of the original tool have no record: they are answered as before.
  */
+import type { SetOp } from "../store/port.ts";
 import type { Mesh } from "./mesh.ts";
 
 /** How long a finished request's record is kept, to tell a late replier, in seconds. */
@@ -39,10 +40,10 @@ function parse(raw: string | null): Ask | null {
   }
 }
 
-/** Records that `ask.from` now waits for the answer to its request. */
-export async function markWaiting(mesh: Mesh, ask: Omit<Ask, "state">): Promise<void> {
-  const ttl = Math.max(1, Math.ceil(ask.until - Date.now() / 1000)) + DONE_TTL_S;
-  await mesh.store.set(key(mesh, ask.nonce), JSON.stringify({ ...ask, state: "waiting" }), ttl);
+/** The write that records that `ask.from` now waits for the answer to its request. */
+export function waitingSet(mesh: Mesh, ask: Omit<Ask, "state">): SetOp {
+  const ttlSec = Math.max(1, Math.ceil(ask.until - mesh.now() / 1000)) + DONE_TTL_S;
+  return { key: key(mesh, ask.nonce), value: JSON.stringify({ ...ask, state: "waiting" }), ttlSec };
 }
 
 /** Records that the asker of `nonce` stopped waiting (answered, timed out or interrupted). */
@@ -55,7 +56,7 @@ export async function markDone(mesh: Mesh, nonce: string): Promise<void> {
 /** The record of the request whose reply key ends in `nonce`, or null (none, or the original's). */
 export async function askOf(mesh: Mesh, nonce: string): Promise<Ask | null> {
   const ask = parse(await mesh.store.get(key(mesh, nonce)));
-  if (ask?.state === "waiting" && ask.until < Date.now() / 1000) ask.state = "done";
+  if (ask?.state === "waiting" && ask.until < mesh.now() / 1000) ask.state = "done";
   return ask;
 }
 
@@ -63,7 +64,7 @@ export async function askOf(mesh: Mesh, nonce: string): Promise<Ask | null> {
 export async function openAsksTo(mesh: Mesh, name: string): Promise<Ask[]> {
   const keys = await mesh.store.scan(`${mesh.keys.prefix}:am:asking:`, "string");
   if (keys.length === 0) return [];
-  const now = Date.now() / 1000;
+  const now = mesh.now() / 1000;
   return (await mesh.store.getMany(keys))
     .map(parse)
     .filter((a): a is Ask => a !== null && a.to === name && a.state === "waiting" && a.until > now)

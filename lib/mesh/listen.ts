@@ -1,18 +1,15 @@
 /**
  * Taking messages out of an agent's inbox: exactly one listener of a name gets
  * each DIRECT message, and it is acknowledged only after it was shown or handed
- * over, so a crash in between repeats it instead of losing it.
+ * over, so a crash in between repeats it instead of losing it. (What a listener
+ * does besides: chase.ts; its side log: notify_log.ts.)
  */
-import { dirname } from "node:path";
 import { faultPoint } from "../fault.ts";
 import { checkName } from "../names.ts";
-import { agentFile, ensureHome } from "../paths.ts";
-import type { StreamEntry } from "../store/port.ts";
-import { type OverdueAction, planOverdue } from "./ledger.ts";
-import { type Message, notifyLine, parseEntry } from "./message.ts";
+import type { StreamBatch, StreamEntry, Writes } from "../store/port.ts";
+import { type Message, parseEntry } from "./message.ts";
 import { type Mesh, RENDEZVOUS_TTL_S, type WaitOptions } from "./mesh.ts";
-import { renew, who } from "./presence.ts";
-import { markState, type Reader } from "./states.ts";
+import { joinViews, type Reader, stateViews } from "./states.ts";
 
 /** A DIRECT message taken from an inbox, not yet acknowledged. */
 export interface Delivery {
@@ -33,17 +30,6 @@ export interface ListenOptions extends WaitOptions {
 
 const readyGroups = new WeakMap<Mesh, Set<string>>();
 
-/** A saved cursor of the original tool, used once as the starting point on Redis. */
-function originalCursor(mesh: Mesh, kind: "cursor" | "groupCursor", name: string): string | null {
-  if (mesh.store.engine !== "redis") return null;
-  try {
-    const id = Deno.readTextFileSync(agentFile(mesh.config.home, kind, name)).trim();
-    return /^\d+-\d+$/.test(id) ? id : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Creates `name`'s consumer groups when this process has not yet. */
 export async function ensureGroups(mesh: Mesh, name: string, withGroup: boolean): Promise<void> {
   let ready = readyGroups.get(mesh);
@@ -52,13 +38,12 @@ export async function ensureGroups(mesh: Mesh, name: string, withGroup: boolean)
   const inbox = mesh.keys.inbox(name);
   if (!ready.has(inbox + "\n" + group)) {
     // A first listen gets what was sent before anyone listened.
-    await mesh.store.ensureGroup(inbox, group, originalCursor(mesh, "cursor", name) ?? "0");
+    await mesh.store.ensureGroup(inbox, group, "0");
     ready.add(inbox + "\n" + group);
   }
   if (withGroup && !ready.has(mesh.keys.group + "\n" + group)) {
     // Group history from before the first listen is not replayed (as the original).
-    const start = originalCursor(mesh, "groupCursor", name) ?? "$";
-    await mesh.store.ensureGroup(mesh.keys.group, group, start);
+    await mesh.store.ensureGroup(mesh.keys.group, group, "$");
     ready.add(mesh.keys.group + "\n" + group);
   }
 }
@@ -81,6 +66,16 @@ export async function nextDirect(
   const inbox = mesh.keys.inbox(name);
   const streams = withGroup ? [inbox, mesh.keys.group] : [inbox];
   const deadline = Date.now() + opts.timeoutMs;
+  const leaseMs = mesh.config.leaseMs;
+  // Expired leases are looked for once per half lease: a woken listener then takes
+  // what woke it without one more look per stream (round trips, on Redis).
+  const sweptAt = new Map<string, number>();
+  const sweep = (...of: string[]) => {
+    const now = Date.now();
+    const due = of.some((stream) => now - (sweptAt.get(stream) ?? -Infinity) >= leaseMs / 2);
+    if (due) { for (const stream of of) sweptAt.set(stream, now); }
+    return due;
+  };
   for (let first = true;; first = false) {
     const left = deadline - Date.now();
     if ((!first && left <= 0) || opts.signal?.aborted) return null;
@@ -88,7 +83,8 @@ export async function nextDirect(
       // Group traffic that came before the next DIRECT message is shown first.
       const backlog = await mesh.store.consume(group, [mesh.keys.group], {
         count: 50,
-        leaseMs: mesh.config.leaseMs,
+        leaseMs,
+        sweep: sweep(mesh.keys.group),
       });
       for (const entry of backlog[0]?.entries ?? []) {
         await handleGroup(mesh, name, group, entry, opts.onGroup);
@@ -98,7 +94,9 @@ export async function nextDirect(
       count: 1,
       blockMs: Math.max(left, 0),
       signal: opts.signal,
-      leaseMs: mesh.config.leaseMs,
+      leaseMs,
+      sweep: sweep(...streams),
+      views: (taken) => takenViews(mesh, name, inbox, taken, opts.reader),
     });
     let found: Delivery | null = null;
     for (const batch of batches) {
@@ -115,7 +113,34 @@ export async function nextDirect(
   }
 }
 
-/** Handles one inbox entry taken for `name`: a message to show, or a ping answered at once. */
+/** The message as its states know it: to `name`, a request when it has a reply key. */
+function stateOf(name: string, message: Message) {
+  const kind = message.reply_to ? "request" as const : "direct" as const;
+  return { ...message, to: name, kind };
+}
+
+/** The `taken` states of the messages among `taken` (entries of `inbox`), recorded with the take. */
+export function takenViews(
+  mesh: Mesh,
+  name: string,
+  inbox: string,
+  taken: StreamBatch[],
+  reader?: Reader,
+): Writes {
+  return joinViews(
+    ...taken.filter((b) => b.stream === inbox).flatMap((b) => b.entries).flatMap((entry) => {
+      const parsed = parseEntry(entry);
+      return parsed?.kind === "message"
+        ? [stateViews(mesh, stateOf(name, parsed.message), "taken", reader)]
+        : [];
+    }),
+  );
+}
+
+/**
+ * Handles one inbox entry taken for `name` (its `taken` state recorded with the
+ * take: see `takenViews`): a message to show, or a ping answered at once.
+ */
 export async function handleInbox(
   mesh: Mesh,
   name: string,
@@ -126,18 +151,15 @@ export async function handleInbox(
 ): Promise<Delivery | null> {
   const parsed = parseEntry(entry);
   if (parsed?.kind === "message") {
-    const m = {
-      ...parsed.message,
-      to: name,
-      kind: parsed.message.reply_to ? "request" as const : "direct" as const,
-    };
-    await markState(mesh, m, "taken", reader);
+    const m = stateOf(name, parsed.message);
     await faultPoint("after-take");
     return {
       message: parsed.message,
       ack: async () => {
-        await mesh.store.ack(inbox, group, [entry.id]);
-        await markState(mesh, m, "delivered", reader);
+        await mesh.store.ack(inbox, group, [entry.id], {
+          views: stateViews(mesh, m, "delivered", reader),
+          keepRead: mesh.config.history,
+        });
         // A message from a peer is the reply the ledger was waiting for.
         const ledger = mesh.ledger(name);
         if (ledger.exists()) await ledger.removePeer(parsed.message.from);
@@ -151,7 +173,8 @@ export async function handleInbox(
       ttlSec: RENDEZVOUS_TTL_S,
     }]);
   }
-  await mesh.store.ack(inbox, group, [entry.id]); // pings and unreadable entries
+  // Pings and unreadable entries.
+  await mesh.store.ack(inbox, group, [entry.id], { keepRead: mesh.config.history });
   return null;
 }
 
@@ -167,90 +190,4 @@ async function handleGroup(
   const m = parsed?.kind === "message" ? parsed.message : null;
   if (m && m.from !== name && m.to !== name) await onGroup?.(m);
   await mesh.store.ack(mesh.keys.group, group, [entry.id]);
-}
-
-/** Notify logs this process already warned about: one warning each, not one per message. */
-const notifyWarned = new Set<string>();
-
-/**
- * Appends a DIRECT message to `notify-<name>.log`, the file a harness can watch.
- * A side log never blocks delivery: when it cannot be written, this warns once per
- * process on stderr and returns, so that the message is still shown and acknowledged.
- */
-export async function appendNotify(mesh: Mesh, name: string, message: Message): Promise<void> {
-  let path = `notify-${name}.log`;
-  try {
-    path = agentFile(mesh.config.home, "notify", name);
-    ensureHome(dirname(path));
-    await Deno.writeTextFile(path, notifyLine(message), { append: true, mode: 0o600 });
-  } catch (err) {
-    if (notifyWarned.has(path)) return;
-    notifyWarned.add(path);
-    const why = (err instanceof Error ? err.message : String(err)).split("\n")[0];
-    console.error(
-      `agent-mesh: cannot write the notify log "${path}", delivering without it: ${why}`,
-    );
-  }
-}
-
-/**
- * Idle-time duties of a listener of `name`: re-ping overdue ledger entries and
- * escalate hopeless ones, and renew the registration (registering when `register`).
- */
-export async function housekeeping(
-  mesh: Mesh,
-  name: string,
-  register = false,
-): Promise<OverdueAction[]> {
-  await renew(mesh, name, register);
-  return await chaseOverdue(mesh, name);
-}
-
-/**
- * Re-pings the overdue entries of `name`'s ledger (backoff: AGENT_MESH_REPING_S)
- * and escalates hopeless ones to AGENT_MESH_ESCALATE_TO; returns what it did,
- * each with its recipient, and for an escalation whether anyone is there to hear it.
- */
-export async function chaseOverdue(mesh: Mesh, name: string): Promise<OverdueAction[]> {
-  const ledger = mesh.ledger(name);
-  if (!ledger.exists()) return [];
-  const actions = await ledger.update((entries) => {
-    const plan = planOverdue(entries, Date.now() / 1000, mesh.config.repingS);
-    return { entries: plan.entries, result: plan.actions, write: plan.actions.length > 0 };
-  });
-  for (const action of actions) {
-    const { kind, entry } = action;
-    const msg = kind === "reping" ? { to: entry.peer, text: `[re-ping] ${entry.note}` } : {
-      to: mesh.config.escalateTo,
-      text: `[escalate] no reply from ${entry.peer} for: ${entry.note}`,
-    };
-    action.to = msg.to;
-    if (kind === "escalate") {
-      const known = await who(mesh, true).catch(() => []);
-      action.unheard = !known.some((a) => a.agent === msg.to);
-    }
-    try {
-      await mesh.send({ from: name, ...msg, private: true });
-    } catch (err) {
-      // One refused re-ping (rate gate) must not stop the others or the listener.
-      console.error(`agent-mesh: ${kind} to ${msg.to} failed: ${(err as Error).message}`);
-    }
-  }
-  return actions;
-}
-
-/** The newest `limit` messages of `name`'s inbox or of the group stream, oldest first, not consumed. */
-export async function history(
-  mesh: Mesh,
-  name: string,
-  scope: "inbox" | "group",
-  limit: number,
-): Promise<Message[]> {
-  checkName(name);
-  const stream = scope === "inbox" ? mesh.keys.inbox(name) : mesh.keys.group;
-  const entries = await mesh.store.revRange(stream, limit);
-  return entries
-    .map(parseEntry)
-    .flatMap((p) => (p?.kind === "message" ? [p.message] : []))
-    .reverse();
 }

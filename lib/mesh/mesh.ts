@@ -6,13 +6,13 @@
 import type { Config } from "../config.ts";
 import { GateDeniedError, InboxFullError, MeshError } from "../errors.ts";
 import { checkName } from "../names.ts";
-import type { AppendOp, Fields, Store } from "../store/port.ts";
-import { GATE_WINDOW_S, gateVerdict, type Verdict } from "./gate.ts";
+import type { AppendOp, Fields, SendPlan, Store, Writes } from "../store/port.ts";
+import { GATE_WINDOW_S, type Verdict } from "./gate.ts";
 import { Keys, newNonce, nowTs } from "./keys.ts";
-import { askOf, markDone, markWaiting } from "./asks.ts";
+import { askOf, markDone, waitingSet } from "./asks.ts";
 import { Ledger } from "./ledger.ts";
 import { messageFields } from "./message.ts";
-import { recordReply, recordSent } from "./states.ts";
+import { replyViews, sentViews } from "./states.ts";
 import { checkReplyKey, checkText } from "./validate.ts";
 
 /** How long an answered pong or an unread reply stays in the store, in seconds. */
@@ -49,7 +49,16 @@ export interface WaitOptions {
 export class Mesh {
   readonly keys: Keys;
 
-  constructor(readonly store: Store, readonly config: Config) {
+  /**
+   * `now` is the clock of what depends on time here and in the modules beside
+   * (reply deadlines, the chase's backoff, a request's expiry, presence times);
+   * tests inject one. Waits still run in real time.
+   */
+  constructor(
+    readonly store: Store,
+    readonly config: Config,
+    readonly now: () => number = Date.now,
+  ) {
     this.keys = new Keys(config.prefix);
   }
 
@@ -97,33 +106,39 @@ export class Mesh {
   }
 
   /**
-   * Runs the rate gate for sender→target and appends the audit entry together with
-   * `ops` (unless denied) in one round trip. Throws GateDeniedError when enforcing.
+   * Sends one message in one step of the store (one transaction, or one script):
+   * the rate gate for from→to with its audit entry, then, unless denied, `writes`
+   * and `views`. Throws GateDeniedError when enforcing.
    */
-  async #gated(from: string, to: string, text: string, ops: AppendOp[]): Promise<Verdict> {
+  async #gated(
+    from: string,
+    to: string,
+    text: string,
+    writes: Writes,
+    views: Writes,
+  ): Promise<Verdict> {
     const { gateLimit, gateEnforce } = this.config;
-    const ts = nowTs();
-    const msg = text.slice(0, 200);
-    // Counting and appending are one step of the store (one transaction on SQLite);
-    // a failing counter counts 0: the original lets sends through when the gate fails.
-    const { count } = await this.store.incrWindowAndAppend(
-      this.keys.rate(from, to),
-      GATE_WINDOW_S,
-      (count) => {
-        const verdict = gateVerdict(count, gateLimit, gateEnforce);
-        const audit = this.#sharedOp(this.keys.audit, {
+    const plan: SendPlan = {
+      gate: {
+        key: this.keys.rate(from, to),
+        windowSec: GATE_WINDOW_S,
+        limit: gateLimit,
+        enforce: gateEnforce,
+        // `rate` and `verdict` are filled in by the store, from the count.
+        audit: this.#sharedOp(this.keys.audit, {
           from,
           to,
-          rate: String(count),
+          rate: "",
           window: String(GATE_WINDOW_S),
-          verdict,
-          ts,
-          msg,
-        });
-        return verdict === "deny" ? [audit] : [audit, ...ops];
+          verdict: "",
+          ts: nowTs(this.now()),
+          msg: text.slice(0, 200),
+        }),
       },
-    );
-    const verdict = gateVerdict(count, gateLimit, gateEnforce);
+      writes,
+      views,
+    };
+    const { verdict } = await this.store.send(plan);
     if (verdict === "deny") {
       throw new GateDeniedError(
         `Rate limit: ${from} sent more than ${gateLimit} messages to ${to} in ${GATE_WINDOW_S} s (AGENT_MESH_GATE_ENFORCE=1)`,
@@ -144,7 +159,7 @@ export class Mesh {
     const from = checkName(o.from, "sender name");
     const to = checkName(o.to, "target name");
     const text = this.checkText(o.text);
-    const now = Date.now();
+    const now = this.now();
     const id = crypto.randomUUID();
     const ts = nowTs(now);
     const within = o.withinS ?? 120;
@@ -172,8 +187,11 @@ export class Mesh {
       });
     }
     try {
-      const verdict = await this.#toInbox(to, () => this.#gated(from, to, text, ops));
-      await recordSent(this, { id, from, to, kind: "direct", text, ts });
+      const views = sentViews(this, { id, from, to, kind: "direct", text, ts });
+      const verdict = await this.#toInbox(
+        to,
+        () => this.#gated(from, to, text, { appends: ops }, views),
+      );
       return { ok: true, id, verdict };
     } catch (err) {
       if (o.expectReply) await this.ledger(from).removeId(ledgerId).catch(() => {});
@@ -186,9 +204,10 @@ export class Mesh {
     const from = checkName(o.from, "sender name");
     const text = this.checkText(o.text);
     const id = crypto.randomUUID();
-    const fields = messageFields({ from, text, id, ts: nowTs() }, { to: "*" });
-    const verdict = await this.#gated(from, "*", text, [this.#sharedOp(this.keys.group, fields)]);
-    await recordSent(this, { id, from, to: "*", kind: "group", text, ts: fields.ts });
+    const fields = messageFields({ from, text, id, ts: nowTs(this.now()) }, { to: "*" });
+    const views = sentViews(this, { id, from, to: "*", kind: "group", text, ts: fields.ts });
+    const writes = { appends: [this.#sharedOp(this.keys.group, fields)] };
+    const verdict = await this.#gated(from, "*", text, writes, views);
     return { ok: true, id, verdict };
   }
 
@@ -202,12 +221,13 @@ export class Mesh {
     // The wait for the pong starts with the append, not a round trip after it: the
     // pong stream is read from its start, so a pong that comes first is still seen.
     // The append goes out first: it is what the listener waits for.
-    const appending = this.#toInbox(
-      to,
-      () =>
-        this.store.appendMany([this.#inboxOp(to, { from, msg_type: "ping", nonce, ts: nowTs() })]),
-    );
-    const noted = recordSent(this, { id: nonce, from, to, kind: "ping", text: "" });
+    const appending = this.#toInbox(to, () =>
+      this.store.send({
+        writes: {
+          appends: [this.#inboxOp(to, { from, msg_type: "ping", nonce, ts: nowTs(this.now()) })],
+        },
+        views: sentViews(this, { id: nonce, from, to, kind: "ping", text: "" }),
+      }));
     const cancel = new AbortController();
     const signal = o.signal ? AbortSignal.any([o.signal, cancel.signal]) : cancel.signal;
     const reading = this.store.read({ [pong]: "0" }, { blockMs: o.timeoutMs, count: 1, signal });
@@ -229,7 +249,6 @@ export class Mesh {
       // Not awaited: the answer is known; the rendezvous key goes in the background
       // (and expires by itself anyway, RENDEZVOUS_TTL_S after the pong).
       this.store.del(pong).catch(() => {});
-      await noted;
     }
   }
 
@@ -242,20 +261,33 @@ export class Mesh {
     const text = this.checkText(o.text);
     const nonce = newNonce();
     const replyKey = this.keys.reply(nonce);
-    const until = Date.now() / 1000 + o.timeoutMs / 1000;
-    await markWaiting(this, {
-      nonce,
-      from,
-      to,
-      text: text.slice(0, 500),
-      reply_to: replyKey,
-      until,
-    });
+    const until = this.now() / 1000 + o.timeoutMs / 1000;
+    // The request, the record that its asker waits, and its views: one step.
     await this.#toInbox(to, () =>
-      this.store.appendMany([
-        this.#inboxOp(to, { from, msg: text, reply_to: replyKey, ts: nowTs(), id: nonce }),
-      ]));
-    await recordSent(this, { id: nonce, from, to, kind: "request", text });
+      this.store.send({
+        writes: {
+          appends: [
+            this.#inboxOp(to, {
+              from,
+              msg: text,
+              reply_to: replyKey,
+              ts: nowTs(this.now()),
+              id: nonce,
+            }),
+          ],
+          sets: [
+            waitingSet(this, {
+              nonce,
+              from,
+              to,
+              text: text.slice(0, 500),
+              reply_to: replyKey,
+              until,
+            }),
+          ],
+        },
+        views: sentViews(this, { id: nonce, from, to, kind: "request", text }),
+      }));
     try {
       const got = await this.store.read({ [replyKey]: "0" }, {
         blockMs: o.timeoutMs,
@@ -282,12 +314,16 @@ export class Mesh {
         `Nobody waits for a reply to ${o.replyTo}: ${ask.from}'s request timed out, was answered or was given up`,
       );
     }
-    await this.store.appendMany([{
-      stream: o.replyTo,
-      fields: { from, reply: text, ts: nowTs() },
-      ttlSec: RENDEZVOUS_TTL_S,
-    }]);
-    await recordReply(this, { from, replyTo: o.replyTo, text });
+    await this.store.send({
+      writes: {
+        appends: [{
+          stream: o.replyTo,
+          fields: { from, reply: text, ts: nowTs(this.now()) },
+          ttlSec: RENDEZVOUS_TTL_S,
+        }],
+      },
+      views: await replyViews(this, { from, replyTo: o.replyTo, text }),
+    });
     return { ok: true };
   }
 

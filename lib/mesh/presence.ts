@@ -44,7 +44,7 @@ export async function markListening(
 ): Promise<void> {
   await mesh.store.set(
     listeningKey(mesh, name),
-    JSON.stringify({ via, pid: Deno.pid, ts: Date.now() / 1000 }),
+    JSON.stringify({ via, pid: Deno.pid, ts: mesh.now() / 1000 }),
     Math.max(1, Math.ceil(ttlS)),
   );
 }
@@ -65,7 +65,7 @@ export async function register(mesh: Mesh, name: string, role = ""): Promise<Age
   if (typeof role !== "string" || role.length > 200) {
     throw new UsageError("Invalid role: use text of at most 200 characters");
   }
-  const info: AgentInfo = { agent: name, role, pid: Deno.pid, ts: Date.now() / 1000 };
+  const info: AgentInfo = { agent: name, role, pid: Deno.pid, ts: mesh.now() / 1000 };
   await mesh.store.set(mesh.keys.registry(name), JSON.stringify(info), REGISTRY_TTL_S);
   return info;
 }

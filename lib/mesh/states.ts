@@ -12,7 +12,7 @@
  * and the dashboard read with blocking reads.
  */
 import { checkName } from "../names.ts";
-import type { Fields, StreamEntry } from "../store/port.ts";
+import type { Fields, StreamEntry, Writes } from "../store/port.ts";
 import type { Mesh } from "./mesh.ts";
 import { nowTs } from "./keys.ts";
 
@@ -112,91 +112,90 @@ function clean(fields: Record<string, string | undefined>): Fields {
 }
 
 /**
- * Records a message just sent: its `queued` state (direct and request only: group
- * traffic has no inbox) and a `sent` event. Never throws: states are a view, and a
- * failure to record one must not fail the send.
+ * The writes that record a message just sent: its `queued` state (direct and
+ * request only: group traffic has no inbox) and a `sent` event. The store does
+ * them with the send, as views: they never fail it.
  */
-export async function recordSent(
+export function sentViews(
   mesh: Mesh,
   m: { id: string; from: string; to: string; kind: TrafficKind; text: string; ts?: string },
-): Promise<void> {
+): Writes {
   const k = stateKeys(mesh.config.prefix);
   const ts = m.ts ?? nowTs();
   const text = m.text.slice(0, PREVIEW_CHARS);
-  try {
-    const writes: Promise<unknown>[] = [
-      mesh.store.append(
-        k.events,
-        clean({ event: "sent", id: m.id, from: m.from, to: m.to, kind: m.kind, ts, text }),
-        historyCount(mesh),
-      ),
-    ];
-    if (m.kind === "direct" || m.kind === "request") {
-      const doc = { id: m.id, from: m.from, to: m.to, kind: m.kind, ts, text };
-      writes.push(mesh.store.set(k.message(m.id), JSON.stringify(doc), STATE_TTL_S));
-    }
-    await Promise.all(writes);
-  } catch (err) {
-    console.error(`agent-mesh: recording the state of ${m.id} failed: ${(err as Error).message}`);
+  const writes: Writes = {
+    appends: [{
+      stream: k.events,
+      fields: clean({ event: "sent", id: m.id, from: m.from, to: m.to, kind: m.kind, ts, text }),
+      maxLen: historyCount(mesh),
+    }],
+  };
+  if (m.kind === "direct" || m.kind === "request") {
+    const doc = { id: m.id, from: m.from, to: m.to, kind: m.kind, ts, text };
+    writes.sets = [{ key: k.message(m.id), value: JSON.stringify(doc), ttlSec: STATE_TTL_S }];
   }
+  return writes;
 }
 
 /**
- * Records a reply to a request (its id is the request's nonce, its receiver the
- * requester, when the request's state is still kept). Never throws.
+ * The writes that record that message `id` to `to` reached `state` (taken,
+ * delivered or seen), by `reader`; the store does them with the take or the
+ * acknowledgement, as views.
  */
-export async function recordReply(
+export function stateViews(
+  mesh: Mesh,
+  m: { id: string; from: string; to: string; kind?: TrafficKind },
+  state: Exclude<State, "queued">,
+  reader?: Reader,
+): Writes {
+  const k = stateKeys(mesh.config.prefix);
+  const ts = nowTs();
+  const mark = JSON.stringify(clean({ ts, reader: reader?.kind, session: reader?.session }));
+  const sets = [{ key: k.mark(m.id, state), value: mark, ttlSec: STATE_TTL_S }];
+  if (state === "taken" && reader) {
+    sets.push({ key: k.reader(m.to), value: mark, ttlSec: STATE_TTL_S });
+  }
+  return {
+    appends: [{
+      stream: k.events,
+      fields: clean({
+        event: state,
+        id: m.id,
+        from: m.from,
+        to: m.to,
+        kind: m.kind ?? "direct",
+        ts,
+        reader: reader?.kind,
+        session: reader?.session,
+      }),
+      maxLen: historyCount(mesh),
+    }],
+    sets,
+  };
+}
+
+/** Writes of several views as one. */
+export function joinViews(...all: Writes[]): Writes {
+  return {
+    appends: all.flatMap((w) => w.appends ?? []),
+    sets: all.flatMap((w) => w.sets ?? []),
+  };
+}
+
+/**
+ * The views of a reply to a request (its id is the request's nonce, its receiver
+ * the requester, when the request's state is still kept).
+ */
+export async function replyViews(
   mesh: Mesh,
   r: { from: string; replyTo: string; text: string },
-): Promise<void> {
+): Promise<Writes> {
   const nonce = r.replyTo.slice(r.replyTo.lastIndexOf(":") + 1);
   let to = "?";
   try {
     to = (await status(mesh, nonce))?.from ?? "?";
   } catch { /* the view is best effort */ }
-  await recordSent(mesh, { id: nonce, from: r.from, to, kind: "reply", text: r.text });
-}
-
-/**
- * Records that message `id` to `to` reached `state` (taken, delivered or seen),
- * by `reader`. Never throws (see recordSent).
- */
-export async function markState(
-  mesh: Mesh,
-  m: { id: string; from: string; to: string; kind?: TrafficKind },
-  state: Exclude<State, "queued">,
-  reader?: Reader,
-): Promise<void> {
-  const k = stateKeys(mesh.config.prefix);
-  const ts = nowTs();
-  const mark: StateMark = clean({ ts, reader: reader?.kind, session: reader?.session }) as
-    & Fields
-    & StateMark;
-  try {
-    const writes: Promise<unknown>[] = [
-      mesh.store.set(k.mark(m.id, state), JSON.stringify(mark), STATE_TTL_S),
-      mesh.store.append(
-        k.events,
-        clean({
-          event: state,
-          id: m.id,
-          from: m.from,
-          to: m.to,
-          kind: m.kind ?? "direct",
-          ts,
-          reader: reader?.kind,
-          session: reader?.session,
-        }),
-        historyCount(mesh),
-      ),
-    ];
-    if (state === "taken" && reader) {
-      writes.push(mesh.store.set(k.reader(m.to), JSON.stringify(mark), STATE_TTL_S));
-    }
-    await Promise.all(writes);
-  } catch (err) {
-    console.error(`agent-mesh: recording the state of ${m.id} failed: ${(err as Error).message}`);
-  }
+  return sentViews(mesh, { id: nonce, from: r.from, to, kind: "reply", text: r.text });
 }
 
 function parseJson<T>(raw: string | null): T | null {
@@ -359,9 +358,12 @@ export async function markSeen(mesh: Mesh, ids: string[], session: string): Prom
   const marked: string[] = [];
   for (const s of found) {
     if (!s || s.marks.seen) continue;
-    await markState(mesh, s, "seen", { kind: "hook", session });
     marked.push(s.id);
   }
+  const views = marked.map((id) =>
+    stateViews(mesh, found.find((s) => s?.id === id)!, "seen", { kind: "hook", session })
+  );
+  if (views.length) await mesh.store.send({ writes: {}, views: joinViews(...views) });
   return marked;
 }
 

@@ -5,7 +5,7 @@
  * room to show it; pings met on the way are answered.
  */
 import { checkName } from "../names.ts";
-import { type Delivery, ensureGroups, handleInbox } from "./listen.ts";
+import { type Delivery, ensureGroups, handleInbox, takenViews } from "./listen.ts";
 import type { Reader } from "./states.ts";
 import type { Mesh } from "./mesh.ts";
 import { parseEntry } from "./message.ts";
@@ -46,6 +46,7 @@ export async function takeWaiting(
     const batches = await mesh.store.consume(group, [inbox], {
       count: 1,
       leaseMs: mesh.config.leaseMs,
+      views: (taken) => takenViews(mesh, name, inbox, taken, reader),
     });
     const entry = batches[0]?.entries[0];
     if (!entry) break;

@@ -95,9 +95,9 @@ export function aclRules(name: string, prefix: string): { root: string[]; select
     ...OWN_COMMANDS.map((c) => `+${c}`),
   ];
   const selectors = [
-    // Send to anyone: append, and the append's own upkeep of the target inbox (the unread
-    // count it checks against AGENT_MESH_MAX_UNREAD, and trimming its read history).
-    `%RW~${p}:to_* +xadd +xinfo|groups +xlen +xtrim`,
+    // Send to anyone: append, after reading the target inbox's unread count (checked
+    // against AGENT_MESH_MAX_UNREAD). Its read history is trimmed by its owner only.
+    `%RW~${p}:to_* +xadd +xinfo|groups +xlen`,
     `%RW~${p}:gate:audit +xadd +xtrim`, // the rate gate's audit
     // A gated send is one script whose declared keys span the patterns above: one selector
     // must allow the EVAL with all of them; each command inside is checked on its own.

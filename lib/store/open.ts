@@ -9,7 +9,8 @@ import type { Store } from "./port.ts";
 export async function openStore(config: Config): Promise<Store> {
   if (config.redisUrl) {
     const { openRedisStore } = await import("./redis.ts");
-    return await openRedisStore(config.redisUrl);
+    const { originalCursors } = await import("./redis_cursors.ts");
+    return await openRedisStore(config.redisUrl, originalCursors(config.home, config.prefix));
   }
   const { openSqliteStore } = await import("./sqlite.ts");
   return openSqliteStore(config.dbPath);

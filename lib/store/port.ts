@@ -6,6 +6,10 @@
  * Keys are full key names (prefix included); the port never adds a prefix. No
  * driver type crosses this interface.
  *
+ * Sending a message, taking it and acknowledging it are each one operation of the
+ * port, with the writes that go with them (the audit entry, the message's state
+ * and event): one transaction on SQLite, one script or one MULTI on Redis.
+ *
  * Deliberately left out: transactions across arbitrary operations, pub/sub,
  * key types other than strings, counters and streams.
  */
@@ -36,11 +40,61 @@ export interface AppendOp {
   /**
    * Keeps the entries that consumer group `group` has not acknowledged (every entry
    * while the group does not exist): they are never trimmed, and `maxLen` then
-   * counts only acknowledged entries. When the stream holds `maxUnread` unread
+   * counts only acknowledged entries (trimmed by `ack` with `keepRead` on Redis). When the stream holds `maxUnread` unread
    * entries already, the whole call is refused with an InboxFullError and nothing
    * of it is written.
    */
   keepUnread?: { group: string; maxUnread: number };
+}
+
+/** One string value to set. */
+export interface SetOp {
+  key: string;
+  value: string;
+  /** When set, the key expires this many seconds after the write. */
+  ttlSec?: number;
+}
+
+/** Writes that go together: appends, then sets. */
+export interface Writes {
+  appends?: AppendOp[];
+  sets?: SetOp[];
+}
+
+/** What the rate gate decided for one send. */
+export type Verdict = "allow" | "observe" | "deny";
+
+/** The verdict for the `count`-th send in a window: over `limit` is observed, or denied when enforcing. */
+export function gateVerdict(count: number, limit: number, enforce: boolean): Verdict {
+  if (count <= limit) return "allow";
+  return enforce ? "deny" : "observe";
+}
+
+/** The rate gate of one send. */
+export interface GateOp {
+  /** The fixed-window counter (INCR + EXPIRE when new, as the original). */
+  key: string;
+  windowSec: number;
+  limit: number;
+  enforce: boolean;
+  /** The audit entry, appended whatever the verdict, with `rate` and `verdict` fields added. */
+  audit: AppendOp;
+}
+
+/** One message to send: see `Store.send`. */
+export interface SendPlan {
+  gate?: GateOp;
+  writes: Writes;
+  views?: Writes;
+}
+
+/** What `Store.send` did. */
+export interface SendOutcome {
+  /** The window's count after this send (0 without a gate or when the counter failed). */
+  count: number;
+  verdict: Verdict;
+  /** Ids of `writes.appends`, in order (none when denied). */
+  ids: string[];
 }
 
 /** Options of a blocking read. */
@@ -68,8 +122,6 @@ export interface Store {
 
   // ---- streams ----
 
-  /** Appends one entry (approximate cap `maxLen`, default 2000); returns its id. */
-  append(stream: string, fields: Fields, maxLen?: number): Promise<string>;
   /** Appends several entries in one round trip / one transaction; returns their ids in order. */
   appendMany(ops: AppendOp[]): Promise<string[]>;
   /**
@@ -104,10 +156,31 @@ export interface Store {
   consume(
     group: string,
     streams: string[],
-    options?: BlockOptions & { leaseMs?: number },
+    options?: BlockOptions & {
+      leaseMs?: number;
+      /** Writes recorded with the take (best effort), built from what was taken. */
+      views?: (taken: StreamBatch[]) => Writes;
+      /**
+       * False when the caller looked for expired leases less than half a lease ago:
+       * the first attempt may then skip that look (on Redis, one round trip per
+       * stream). Later attempts of a blocking call look as usual.
+       */
+      sweep?: boolean;
+    },
   ): Promise<StreamBatch[]>;
-  /** Acknowledges entries taken by `consume`: they are never given out again. */
-  ack(stream: string, group: string, ids: string[]): Promise<void>;
+  /**
+   * Acknowledges entries taken by `consume`: they are never given out again. `views`
+   * are written with the acknowledgement (best effort). With `keepRead`, the read
+   * history of a stream appended to with `keepUnread` is trimmed to about that many
+   * entries: on Redis it is trimmed here, by its owner, so that a sender needs no
+   * right to trim another's inbox; the embedded engine trims on append as well.
+   */
+  ack(
+    stream: string,
+    group: string,
+    ids: string[],
+    options?: { views?: Writes; keepRead?: number },
+  ): Promise<void>;
 
   // ---- strings and counters ----
 
@@ -117,34 +190,23 @@ export interface Store {
   get(key: string): Promise<string | null>;
   /** Values of several string keys in one round trip (null where missing). */
   getMany(keys: string[]): Promise<(string | null)[]>;
-  /**
-   * Fixed-window counter: increments `key` and returns the new count. The key
-   * expires `windowSec` after the increment that created it (INCR + EXPIRE when the
-   * count is 1 or the key has no expiry, as the original).
-   */
-  incrWindow(key: string, windowSec: number): Promise<number>;
-  /**
-   * `incrWindow(key, windowSec)`, then `appendMany(build(count))`, as one step: a
-   * rate-gated send. The embedded engine runs both in one transaction, Redis in
-   * two round trips. When the counter fails (say `key` holds a stream), `build`
-   * gets 0 and the append goes on, as the original's gate lets sends through.
-   * `build` must have no side effects: it may run again when a transaction is retried.
-   */
-  incrWindowAndAppend(
-    key: string,
-    windowSec: number,
-    build: (count: number) => AppendOp[],
-  ): Promise<{ count: number; ids: string[] }>;
+  // ---- messages: each one transaction (embedded) or one script (Redis) ----
 
+  /**
+   * Sends one message: counts the sender→target rate window and appends the audit
+   * entry (when `plan.gate`), then, unless the gate denies it, does `plan.writes`
+   * (all or nothing: a full inbox refuses the whole call with an InboxFullError and
+   * nothing is written, not even the count) and `plan.views` (best effort: they
+   * never fail the send). A counter that fails (its key holds something else)
+   * counts 0 and lets the send through, as the original's gate does.
+   */
+  send(plan: SendPlan): Promise<SendOutcome>;
   // ---- any key ----
 
   /** Names of live keys starting with `prefix`; `type` narrows to strings or streams. */
   scan(prefix: string, type?: "string" | "stream"): Promise<string[]>;
   /** Deletes keys of any type; returns how many existed. */
   del(...keys: string[]): Promise<number>;
-  /** Sets an expiry in seconds on an existing key of any type; false when it does not exist. */
-  expire(key: string, ttlSec: number): Promise<boolean>;
-
   /** Releases connections and handles. Blocked reads end with nothing. */
   close(): Promise<void>;
 }

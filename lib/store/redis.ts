@@ -3,27 +3,25 @@
  * key names it is given, so that it shares a database with the original tool
  * (see shared/WIRE.md). Blocking reads live in `redis_pool.ts`.
  */
-// Pinned inline on purpose (no import map): open.ts loads this engine lazily.
-// deno-lint-ignore no-import-prefix
-import { Redis, type RedisOptions } from "npm:ioredis@5.11.1";
 import { redactUrl } from "../config.ts";
 import { MeshError, StoreError } from "../errors.ts";
-import {
-  type AppendOp,
-  type BlockOptions,
-  DEFAULT_MAXLEN,
-  type Fields,
-  type Store,
-  type StreamBatch,
-  type StreamEntry,
+import type {
+  AppendOp,
+  BlockOptions,
+  Fields,
+  SendOutcome,
+  SendPlan,
+  Store,
+  StreamBatch,
+  StreamEntry,
+  Verdict,
+  Writes,
 } from "./port.ts";
 import { isReplyError, toStoreError, unreachableError } from "./redis_errors.ts";
-import {
-  APPEND_KEEPING_UNREAD_LUA,
-  appendKeepingUnreadArgs,
-  inboxFullFrom,
-} from "./redis_append.ts";
-import { backoff, BlockingPool, blockUntil, ended, hangUp } from "./redis_pool.ts";
+import type { OriginalCursor } from "./redis_cursors.ts";
+import { ACK_LUA, ackArgs, inboxFullFrom, SEND_LUA, sendArgs } from "./redis_scripts.ts";
+import { backoff, BlockingPool, blockUntil, hangUp } from "./redis_pool.ts";
+import { type Arg, parseRedisUrl, type RedisAddress, RedisClient, Script } from "./redis/client.ts";
 
 /** How long opening may take before Redis counts as unreachable. */
 const OPEN_TIMEOUT_MS = 2000;
@@ -46,63 +44,42 @@ const DEFAULT_LEASE_MS = 10_000;
 /** XAUTOCLAIM calls per stream and consume: each scans up to 10 × COUNT pending entries. */
 const MAX_CLAIM_PAGES = 10;
 
-/** INCR, then EXPIRE when the key is new or has lost its expiry: the original's gate. */
-const INCR_WINDOW_LUA = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 or redis.call('TTL', KEYS[1]) == -1 then
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
-end
-return n`;
+const SEND = new Script(SEND_LUA);
+const ACK = new Script(ACK_LUA);
 
-type WithIncrWindow = Redis & {
-  meshIncrWindow(key: string, windowSec: number): Promise<number>;
-  meshAppendKeepingUnread(...args: (string | number)[]): Promise<string[]>;
-};
-
-/** Opens the Redis at `url` (redis:// or rediss://), checking that it answers. */
-export async function openRedisStore(url: string): Promise<Store> {
+/**
+ * Opens the Redis at `url` (redis:// or rediss://), checking that it answers.
+ * `originalCursor` tells where a new consumer group starts when the original
+ * tool has read the stream before (redis_cursors.ts).
+ */
+export async function openRedisStore(
+  url: string,
+  originalCursor?: OriginalCursor,
+): Promise<Store> {
   const location = redactUrl(url);
-  let opened = false;
-  let lastSeen: unknown;
-  const options: RedisOptions = {
-    lazyConnect: true,
-    connectTimeout: OPEN_TIMEOUT_MS,
-    enableAutoPipelining: true,
-    // SETINFO costs a round trip and reads ioredis' package.json: not worth it.
-    disableClientInfo: true,
-    maxRetriesPerRequest: MAX_RETRIES,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    // A socket already gone need not linger for ioredis' default 2 s on disconnect.
-    disconnectTimeout: 100,
-    // No retries while opening: an unreachable Redis is reported at once.
-    retryStrategy: (times) => opened ? backoff(times) : null,
-  };
-  // ioredis only spots TLS on a lower-case "rediss://".
-  if (/^rediss:/i.test(url)) options.tls = {};
-  let main: Redis;
+  let address: RedisAddress;
   try {
-    main = new Redis(url, options);
+    address = parseRedisUrl(url);
   } catch (err) {
     throw new StoreError(`Invalid Redis URL "${location}"`, { cause: err });
   }
-  main.on("error", (err) => lastSeen = err); // no listener would make ioredis print them
-  main.on("ready", () => {
-    if (opened) lastSeen = undefined; // while opening, keep a failed SELECT for the check below
+  let lastSeen: unknown;
+  const main = new RedisClient(address, {
+    connectTimeoutMs: OPEN_TIMEOUT_MS,
+    commandTimeoutMs: COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: MAX_RETRIES,
+    // Reconnects only once open: an unreachable Redis is reported at once.
+    retryDelay: backoff,
+    onError: (err) => lastSeen = err,
+    onReady: () => lastSeen = undefined,
   });
   try {
-    await withDeadline(main.connect().then(() => main.ping()), OPEN_TIMEOUT_MS);
-    // A failed SELECT (bad db index) is only reported as an 'error' event.
-    if (isReplyError(lastSeen)) throw lastSeen;
+    await withDeadline(main.connect().then(() => main.call("PING")), OPEN_TIMEOUT_MS);
   } catch (err) {
-    hangUp(main);
-    await ended(main);
+    await hangUp(main);
     throw unreachableError(location, err, lastSeen);
   }
-  opened = true;
-  main.defineCommand("meshIncrWindow", { numberOfKeys: 1, lua: INCR_WINDOW_LUA });
-  // No numberOfKeys: each call passes its own count first.
-  main.defineCommand("meshAppendKeepingUnread", { lua: APPEND_KEEPING_UNREAD_LUA });
-  return new RedisStore(main as WithIncrWindow, location, () => lastSeen);
+  return new RedisStore(main, location, () => lastSeen, originalCursor);
 }
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -143,21 +120,11 @@ function toBatches(raw: unknown): StreamBatch[] {
   return out;
 }
 
-function flatten(fields: Fields): string[] {
-  return Object.entries(fields).flat();
-}
-
 /** `SET`/`EXPIRE` take whole seconds; a fractional TTL goes by milliseconds instead. */
 function ttlArgs(ttlSec: number): string[] {
   return Number.isInteger(ttlSec)
     ? ["EX", String(ttlSec)]
     : ["PX", String(Math.round(ttlSec * 1000))];
-}
-
-function expireArgs(key: string, ttlSec: number): [string, string, string] {
-  return Number.isInteger(ttlSec)
-    ? ["EXPIRE", key, String(ttlSec)]
-    : ["PEXPIRE", key, String(Math.round(ttlSec * 1000))];
 }
 
 /** SCAN MATCH pattern for keys starting with `prefix`, its glob characters escaped. */
@@ -167,19 +134,26 @@ export function prefixPattern(prefix: string): string {
 
 function isNoGroup(err: unknown): boolean {
   // UNBLOCKED: Redis 7 ends a blocked XREADGROUP so when its stream or group is deleted.
-  return isReplyError(err) && /^(NOGROUP|UNBLOCKED)\b/.test((err as Error).message);
+  return isReplyError(err) && /^(NOGROUP|UNBLOCKED)\b|\bNOGROUP\b/.test((err as Error).message);
 }
 
 class RedisStore implements Store {
   readonly engine = "redis" as const;
   readonly location: string;
-  #main: WithIncrWindow;
+  #main: RedisClient;
   #pool: BlockingPool;
   #lastSeen: () => unknown;
+  #originalCursor?: OriginalCursor;
   #closed = false;
 
-  constructor(main: WithIncrWindow, location: string, lastSeen: () => unknown) {
+  constructor(
+    main: RedisClient,
+    location: string,
+    lastSeen: () => unknown,
+    originalCursor?: OriginalCursor,
+  ) {
     this.#main = main;
+    this.#originalCursor = originalCursor;
     this.location = location;
     this.#lastSeen = lastSeen;
     this.#pool = new BlockingPool(main);
@@ -199,51 +173,38 @@ class RedisStore implements Store {
     }
   }
 
-  #call(...args: (string | number)[]): Promise<unknown> {
+  #call(...args: Arg[]): Promise<unknown> {
     const [cmd, ...rest] = args;
     return this.#main.call(String(cmd), ...rest);
   }
 
-  // ---- streams ----
-
-  append(stream: string, fields: Fields, maxLen = DEFAULT_MAXLEN): Promise<string> {
-    return this.#run(`XADD "${stream}"`, async () => {
-      const id = await this.#call("XADD", stream, "MAXLEN", "~", maxLen, "*", ...flatten(fields));
-      return String(id);
-    });
+  /** Runs `s` with `args` as EVAL takes them (number of keys, keys, arguments). */
+  #eval(s: Script, args: Arg[]): Promise<unknown> {
+    const n = Number(args[0]);
+    return this.#main.evalScript(s, args.slice(1, 1 + n).map(String), args.slice(1 + n));
   }
 
-  appendMany(ops: AppendOp[]): Promise<string[]> {
-    if (!ops.length) return Promise.resolve([]);
-    if (ops.some((op) => op.keepUnread)) {
-      return this.#run(`XADD "${ops[0].stream}"`, async () => {
-        try {
-          const ids = await this.#main.meshAppendKeepingUnread(...appendKeepingUnreadArgs(ops));
-          return ids.map(String);
-        } catch (err) {
-          throw inboxFullFrom(err, ops) ?? err;
-        }
-      });
-    }
-    return this.#run(`XADD "${ops[0].stream}"`, async () => {
-      // MULTI: one round trip, and an inbox append never goes without its group copy.
-      const tx = this.#main.multi();
-      const xadds: number[] = []; // index of each XADD's reply among all replies
-      let queued = 0;
-      for (const op of ops) {
-        const maxLen = op.maxLen ?? DEFAULT_MAXLEN;
-        xadds.push(queued++);
-        tx.call("XADD", op.stream, "MAXLEN", "~", maxLen, "*", ...flatten(op.fields));
-        if (op.ttlSec !== undefined) {
-          tx.call(...expireArgs(op.stream, op.ttlSec));
-          queued++;
-        }
+  // ---- streams ----
+
+  async appendMany(ops: AppendOp[]): Promise<string[]> {
+    if (!ops.length) return [];
+    return (await this.send({ writes: { appends: ops } })).ids;
+  }
+
+  // ---- messages ----
+
+  send(plan: SendPlan): Promise<SendOutcome> {
+    const first = plan.writes.appends?.[0]?.stream ?? plan.gate?.audit.stream ?? "";
+    return this.#run(`XADD "${first}"`, async () => {
+      // One script: the count, the audit entry, the message and its views.
+      let raw: unknown[];
+      try {
+        raw = (await this.#eval(SEND, sendArgs(plan))) as unknown[];
+      } catch (err) {
+        throw inboxFullFrom(err, plan.writes.appends ?? []) ?? err;
       }
-      const results = await tx.exec();
-      if (!results) throw new Error("Transaction discarded");
-      const failed = results.find(([err]) => err);
-      if (failed) throw failed[0];
-      return xadds.map((i) => String(results[i][1]));
+      const [count, verdict, ...ids] = raw;
+      return { count: Number(count), verdict: verdict as Verdict, ids: ids.map(String) };
     });
   }
 
@@ -292,7 +253,9 @@ class RedisStore implements Store {
   // ---- consumer groups ----
 
   ensureGroup(stream: string, group: string, startId: string): Promise<void> {
-    return this.#run(`XGROUP CREATE "${stream}"`, () => this.#createGroup(stream, group, startId));
+    // Where the original tool left off, when it read this stream for this agent.
+    const start = this.#originalCursor?.(stream, group) ?? startId;
+    return this.#run(`XGROUP CREATE "${stream}"`, () => this.#createGroup(stream, group, start));
   }
 
   async #createGroup(stream: string, group: string, startId: string): Promise<void> {
@@ -303,19 +266,42 @@ class RedisStore implements Store {
     }
   }
 
-  consume(
+  async consume(
     group: string,
     streams: string[],
-    options: BlockOptions & { leaseMs?: number } = {},
+    options: BlockOptions & {
+      leaseMs?: number;
+      views?: (taken: StreamBatch[]) => Writes;
+      sweep?: boolean;
+    } = {},
+  ): Promise<StreamBatch[]> {
+    const taken = await this.#consume(group, streams, options);
+    // The views of a take follow it in one round trip of their own (a blocking read
+    // cannot run inside a script); they never fail the take.
+    if (options.views && taken.length > 0) {
+      const views = options.views(taken);
+      await this.#run("views", () => this.#eval(SEND, sendArgs({ writes: {}, views }))).catch(
+        () => {},
+      );
+    }
+    return taken;
+  }
+
+  #consume(
+    group: string,
+    streams: string[],
+    options: BlockOptions & { leaseMs?: number; sweep?: boolean },
   ): Promise<StreamBatch[]> {
     if (!streams.length || options.signal?.aborted) return Promise.resolve([]);
     const count = options.count ?? DEFAULT_COUNT;
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     let recreated = false;
+    let sweep = options.sweep ?? true;
     // One attempt: reclaim expired leases, else take new entries (blocking up to ms).
-    const take = async (conn: Redis, ms: number): Promise<StreamBatch[] | null> => {
+    const take = async (conn: RedisClient, ms: number): Promise<StreamBatch[] | null> => {
       try {
-        const claimed = await this.#claim(conn, group, streams, count, leaseMs);
+        const claimed = sweep ? await this.#claim(conn, group, streams, count, leaseMs) : [];
+        sweep = true;
         if (claimed.length) return claimed;
         const block = ms > 0 ? ["BLOCK", ms] : [];
         const raw = await conn.call(
@@ -359,7 +345,7 @@ class RedisStore implements Store {
 
   /** Entries whose lease ran out, per stream (XAUTOCLAIM from 0-0). */
   async #claim(
-    conn: Redis,
+    conn: RedisClient,
     group: string,
     streams: string[],
     count: number,
@@ -388,11 +374,19 @@ class RedisStore implements Store {
     return batches.filter((b) => b.entries.length);
   }
 
-  ack(stream: string, group: string, ids: string[]): Promise<void> {
+  ack(
+    stream: string,
+    group: string,
+    ids: string[],
+    options: { views?: Writes; keepRead?: number } = {},
+  ): Promise<void> {
     if (!ids.length) return Promise.resolve();
+    const { views, keepRead } = options;
     return this.#run(`XACK "${stream}"`, async () => {
       try {
-        await this.#call("XACK", stream, group, ...ids);
+        if (views || keepRead !== undefined) {
+          await this.#eval(ACK, ackArgs(stream, group, ids, keepRead ?? 0, views));
+        } else await this.#call("XACK", stream, group, ...ids);
       } catch (err) {
         // The stream or group is gone, and with it the entries: nothing left to hand out.
         if (!isNoGroup(err)) throw err;
@@ -428,22 +422,6 @@ class RedisStore implements Store {
     });
   }
 
-  incrWindow(key: string, windowSec: number): Promise<number> {
-    return this.#run(`INCR "${key}"`, async () => {
-      return Number(await this.#main.meshIncrWindow(key, windowSec));
-    });
-  }
-
-  async incrWindowAndAppend(
-    key: string,
-    windowSec: number,
-    build: (count: number) => AppendOp[],
-  ): Promise<{ count: number; ids: string[] }> {
-    // Two round trips: the verdict needs the count before the appends are chosen.
-    const count = await this.incrWindow(key, windowSec).catch(() => 0);
-    return { count, ids: await this.appendMany(build(count)) };
-  }
-
   // ---- any key ----
 
   scan(prefix: string, type?: "string" | "stream"): Promise<string[]> {
@@ -473,17 +451,10 @@ class RedisStore implements Store {
     return this.#run(`DEL "${keys[0]}"`, async () => Number(await this.#call("DEL", ...keys)));
   }
 
-  expire(key: string, ttlSec: number): Promise<boolean> {
-    return this.#run(`EXPIRE "${key}"`, async () => {
-      return (await this.#call(...expireArgs(key, ttlSec))) === 1;
-    });
-  }
-
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await this.#pool.close();
-    hangUp(this.#main);
-    await ended(this.#main);
+    await hangUp(this.#main);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Turns ioredis failures into one-line StoreErrors. Kept apart from the engine so
+ * Turns Redis client failures into one-line StoreErrors. Kept apart from the engine so
  * that every path (open, commands, blocking reads) words the same failure alike.
  */
 import { StoreError } from "../errors.ts";
@@ -77,7 +77,7 @@ export function reasonOf(err: unknown): string {
 
 /** The one-line error for a Redis that cannot be used at all (open, or lost later). */
 export function unreachableError(location: string, err: unknown, lastSeen?: unknown): StoreError {
-  // After ioredis gives up it reports only "max retries"/"closed": the socket error says more.
+  // After the client gives up it reports only "max retries"/"closed": the socket error says more.
   const why = lastSeen !== undefined && !isReplyError(err) && !isAuth(err) ? lastSeen : err;
   const hint = isAuth(why)
     ? AUTH_HINT

@@ -4,9 +4,7 @@
  * one (whose auto-pipeline would stall behind it). Cancellation is CLIENT UNBLOCK,
  * sent on the main connection with the pooled connection's CLIENT ID.
  */
-// Pinned inline on purpose (no import map): open.ts loads this engine lazily.
-// deno-lint-ignore no-import-prefix
-import type { Redis } from "npm:ioredis@5.11.1";
+import type { RedisClient } from "./redis/client.ts";
 import { isReplyError, isTransient } from "./redis_errors.ts";
 
 /** Longest pause between two reconnect attempts. */
@@ -40,41 +38,27 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Resolves when `conn` has ended, or after `ms` at the latest (a dead socket may never say so). */
-export function ended(conn: Redis, ms = 200): Promise<void> {
-  if (conn.status === "end") return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      conn.off("end", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    conn.once("end", done);
-  });
-}
-
-/** Ends `conn` unless it has already ended (disconnecting twice would arm a stray timer). */
-export function hangUp(conn: Redis): void {
-  if (conn.status !== "end") conn.disconnect();
+/** Ends `conn`; its pending commands reject. Resolves once its socket is closed. */
+export function hangUp(conn: RedisClient): Promise<void> {
+  return conn.close();
 }
 
 /** A pooled connection and its server-side id, for CLIENT UNBLOCK. */
 interface Slot {
-  conn: Redis;
+  conn: RedisClient;
   id: string;
 }
 
 /** Pool of connections reserved for blocking commands. */
 export class BlockingPool {
-  #main: Redis;
+  #main: RedisClient;
   #maxIdle: number;
   #idle: Slot[] = [];
-  #conns = new Set<Redis>();
+  #conns = new Set<RedisClient>();
   #busy = new Set<Promise<unknown>>();
   #closing = new AbortController();
 
-  constructor(main: Redis, maxIdle = 64) {
+  constructor(main: RedisClient, maxIdle = 64) {
     this.#main = main;
     this.#maxIdle = maxIdle;
   }
@@ -92,7 +76,7 @@ export class BlockingPool {
   use<T>(
     ms: number,
     signal: AbortSignal,
-    fn: (conn: Redis) => Promise<T | null>,
+    fn: (conn: RedisClient) => Promise<T | null>,
   ): Promise<T | null> {
     const run = this.#use(ms, signal, fn);
     this.#busy.add(run);
@@ -104,7 +88,7 @@ export class BlockingPool {
   async #use<T>(
     ms: number,
     signal: AbortSignal,
-    fn: (conn: Redis) => Promise<T | null>,
+    fn: (conn: RedisClient) => Promise<T | null>,
   ): Promise<T | null> {
     const slot = await this.#acquire(signal);
     if (!slot) return null;
@@ -142,7 +126,7 @@ export class BlockingPool {
     const deadline = Date.now() + UNBLOCK_WAIT_MS;
     while (slot.id && !settled() && Date.now() < deadline) {
       const unblocked = await raceTimeout(
-        this.#main.client("UNBLOCK", slot.id).then((n) => n === 1, () => null),
+        this.#main.call("CLIENT", "UNBLOCK", slot.id).then((n) => n === 1, () => null),
         deadline - Date.now(),
       );
       if (unblocked === true || settled()) return;
@@ -176,23 +160,15 @@ export class BlockingPool {
   async #connect(): Promise<Slot> {
     // No reconnects and no offline queue here: a dropped pooled connection fails its
     // command at once and is replaced, so the retry loop keeps control of the timing.
-    const conn = this.#main.duplicate({
-      lazyConnect: true,
-      // Blocking commands outlast any fixed timeout: the watchdog of use() bounds them.
-      commandTimeout: undefined,
-      enableAutoPipelining: false,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    conn.on("error", () => {}); // failures surface as rejected commands
+    // Blocking commands outlast any fixed timeout: the watchdog of use() bounds them.
+    const conn = this.#main.duplicate({ connectTimeoutMs: CONNECT_TIMEOUT_MS });
     this.#conns.add(conn);
-    conn.once("end", () => this.#conns.delete(conn));
+    conn.ended.then(() => this.#conns.delete(conn));
     try {
       const ready = (async () => {
         await conn.connect();
         // A user without CLIENT rights gets no id: cancelling then hangs the connection up.
-        return await conn.client("ID").then(String, (err) => {
+        return await conn.call("CLIENT", "ID").then(String, (err) => {
           if (isReplyError(err)) return "";
           throw err;
         });
@@ -219,9 +195,9 @@ export class BlockingPool {
     this.#closing.abort();
     this.#idle = [];
     const conns = [...this.#conns];
-    conns.forEach(hangUp);
+    const closing = conns.map(hangUp);
     await Promise.allSettled([...this.#busy]);
-    await Promise.all(conns.map((c) => ended(c)));
+    await Promise.all(closing);
   }
 }
 

@@ -10,10 +10,13 @@ import {
   type AppendOp,
   type BlockOptions,
   DEFAULT_MAXLEN,
-  type Fields,
+  gateVerdict,
+  type SendOutcome,
+  type SendPlan,
   type Store,
   type StreamBatch,
   type StreamEntry,
+  type Writes,
 } from "./port.ts";
 import { SqliteDb } from "./sqlite_db.ts";
 import { ack, ensureGroup, mayTake, take, type TakeResult } from "./sqlite_groups.ts";
@@ -24,7 +27,9 @@ import {
   entriesNewest,
   liveKey,
   liveStream,
+  purgeDue,
   purgeExpired,
+  trimReadHistory,
   waiterPorts,
 } from "./sqlite_streams.ts";
 import { FIRST_POS, parseBound, parseId, type StreamPos } from "./stream_id.ts";
@@ -35,22 +40,18 @@ import { type Subscription, Waker } from "./waker.ts";
 const DEFAULT_COUNT = 50;
 /** Lease of a consumed entry when none is given, in ms. */
 const DEFAULT_LEASE_MS = 10_000;
-// Expired keys read as absent at once; they are deleted physically on open and
-// after this many writes or this much time, whichever comes first.
+// Expired keys read as absent at once; they are deleted physically by a process's
+// first write when any are due, then after this many writes or this much time.
 const HOUSEKEEP_WRITES = 500;
 const HOUSEKEEP_MS = 60_000;
 
-/** Opens (creating when missing) the embedded store in the SQLite file at `path`. */
+/**
+ * Opens (creating when missing) the embedded store in the SQLite file at `path`.
+ * Opening an existing file writes nothing: expired rows are purged by the first
+ * write that finds some (see `#wrote`).
+ */
 export async function openSqliteStore(path: string): Promise<Store> {
-  const db = await SqliteDb.open(path);
-  const store = new SqliteStore(db);
-  try {
-    await store.housekeep();
-  } catch (err) {
-    db.close();
-    throw err;
-  }
-  return store;
+  return new SqliteStore(await SqliteDb.open(path));
 }
 
 /** The embedded engine. Create it with `openSqliteStore`. */
@@ -59,7 +60,7 @@ class SqliteStore implements Store {
   readonly location: string;
   readonly #db: SqliteDb;
   readonly #waker: Waker;
-  #writes = 0;
+  #writes = HOUSEKEEP_WRITES;
   #housekeptAt = 0;
   #closed = false;
 
@@ -89,34 +90,53 @@ class SqliteStore implements Store {
     });
   }
 
-  /** Deletes expired keys and waiter rows for good. */
+  /** Deletes expired keys and waiter rows for good, when any are due (a read finds out). */
   async housekeep(): Promise<void> {
     this.#writes = 0;
     this.#housekeptAt = Date.now();
+    if (!(await this.#db.tx("read", () => purgeDue(this.#db, Date.now())))) return;
     await this.#db.tx("write", () => purgeExpired(this.#db, Date.now()));
   }
 
   // ---- streams ----
 
-  async append(stream: string, fields: Fields, maxLen?: number): Promise<string> {
-    const [id] = await this.appendMany([{ stream, fields, maxLen }]);
-    return id;
-  }
-
   async appendMany(ops: AppendOp[]): Promise<string[]> {
     if (ops.length === 0) return [];
-    const caps = ops.map(checkOp);
-    const { ids, ports } = await this.#db.tx("write", () => {
-      const now = Date.now();
-      const ids = ops.map((op, i) => appendEntry(this.#db, op, caps[i], now));
-      // Read inside the transaction: a reader registers before its last look, so
-      // it either sees this entry or is in this list.
-      return { ids, ports: waiterPorts(this.#db, new Set(ops.map((op) => op.stream)), now) };
+    ops.forEach(checkOp);
+    return await this.#writeAndWake((tx) => tx.apply({ appends: ops }));
+  }
+
+  // ---- messages ----
+
+  async send(plan: SendPlan): Promise<SendOutcome> {
+    const gate = plan.gate;
+    if (gate) {
+      checkSeconds(gate.windowSec);
+      checkOp(gate.audit);
+    }
+    checkWrites(plan.writes);
+    if (plan.views) checkWrites(plan.views);
+    // One transaction: the count, the audit entry, the message and its views.
+    return await this.#writeAndWake((tx) => {
+      let count = 0;
+      if (gate) {
+        try {
+          count = incrementWindow(this.#db, gate.key, gate.windowSec, tx.now);
+        } catch (err) {
+          // A counter that is not one (it throws before writing) lets the send through.
+          if (!(err instanceof StoreError)) throw err;
+        }
+      }
+      const verdict = gate ? gateVerdict(count, gate.limit, gate.enforce) : "allow";
+      if (gate) {
+        const fields = { ...gate.audit.fields, rate: String(count), verdict };
+        tx.apply({ appends: [{ ...gate.audit, fields }] });
+      }
+      if (verdict === "deny") return { count, verdict, ids: [] };
+      const ids = tx.apply(plan.writes);
+      if (plan.views) tx.applyViews(plan.views);
+      return { count, verdict, ids };
     });
-    this.#waker.notify(ops.map((op) => op.stream));
-    await this.#waker.send(ports);
-    await this.#wrote();
-    return ids;
   }
 
   async read(cursors: Record<string, string>, options: BlockOptions = {}): Promise<StreamBatch[]> {
@@ -181,7 +201,7 @@ class SqliteStore implements Store {
   async consume(
     group: string,
     streams: string[],
-    options: BlockOptions & { leaseMs?: number } = {},
+    options: BlockOptions & { leaseMs?: number; views?: (taken: StreamBatch[]) => Writes } = {},
   ): Promise<StreamBatch[]> {
     const count = checkCount(options.count ?? DEFAULT_COUNT);
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -197,14 +217,32 @@ class SqliteStore implements Store {
         () => mayTake(this.#db, group, unique, leaseMs, Date.now()),
       );
       if (!look.take) return { batches: [], wakeAt: look.wakeAt };
-      return await this.#write((now) => take(this.#db, group, unique, count, leaseMs, now));
+      // The take and what it records (the messages' states) are one transaction.
+      return await this.#writeAndWake((tx) => {
+        const taken = take(this.#db, group, unique, count, leaseMs, tx.now);
+        if (options.views && taken.batches.length > 0) {
+          tx.applyViews(options.views(taken.batches));
+        }
+        return taken;
+      });
     });
   }
 
-  async ack(stream: string, group: string, ids: string[]): Promise<void> {
+  async ack(
+    stream: string,
+    group: string,
+    ids: string[],
+    options: { views?: Writes; keepRead?: number } = {},
+  ): Promise<void> {
     if (ids.length === 0) return;
     const seqs = ids.map((id) => parseId(id).seq);
-    await this.#write(() => ack(this.#db, stream, group, seqs));
+    const { views, keepRead } = options;
+    if (views) checkWrites(views);
+    await this.#writeAndWake((tx) => {
+      ack(this.#db, stream, group, seqs);
+      if (keepRead !== undefined) trimReadHistory(this.#db, stream, group, keepRead);
+      if (views) tx.applyViews(views);
+    });
   }
 
   // ---- strings and counters ----
@@ -221,41 +259,6 @@ class SqliteStore implements Store {
   async getMany(keys: string[]): Promise<(string | null)[]> {
     if (keys.length === 0) return [];
     return await this.#db.tx("read", () => getStrings(this.#db, keys, Date.now()));
-  }
-
-  async incrWindow(key: string, windowSec: number): Promise<number> {
-    checkSeconds(windowSec);
-    return await this.#write((now) => incrementWindow(this.#db, key, windowSec, now));
-  }
-
-  async incrWindowAndAppend(
-    key: string,
-    windowSec: number,
-    build: (count: number) => AppendOp[],
-  ): Promise<{ count: number; ids: string[] }> {
-    checkSeconds(windowSec);
-    // One transaction for the gate and the appends: half the commits of a send.
-    const { count, ids, streams, ports } = await this.#db.tx("write", () => {
-      const now = Date.now();
-      let count = 0;
-      try {
-        count = incrementWindow(this.#db, key, windowSec, now);
-      } catch (err) {
-        // A counter that is not one (it throws before writing) lets the send through.
-        if (!(err instanceof StoreError)) throw err;
-      }
-      const ops = build(count);
-      const caps = ops.map(checkOp);
-      const ids = ops.map((op, i) => appendEntry(this.#db, op, caps[i], now));
-      const streams = ops.map((op) => op.stream);
-      return { count, ids, streams, ports: waiterPorts(this.#db, new Set(streams), now) };
-    });
-    if (streams.length > 0) {
-      this.#waker.notify(streams);
-      await this.#waker.send(ports);
-    }
-    await this.#wrote();
-    return { count, ids };
   }
 
   // ---- any key ----
@@ -275,22 +278,6 @@ class SqliteStore implements Store {
     });
   }
 
-  async expire(key: string, ttlSec: number): Promise<boolean> {
-    if (!Number.isFinite(ttlSec)) {
-      throw new StoreError(`Invalid expiry "${ttlSec}": expected a number of seconds`);
-    }
-    return await this.#write((now) => {
-      if (!liveKey(this.#db, key, now, true)) return false;
-      if (ttlSec <= 0) {
-        this.#db.run("DELETE FROM keyspace WHERE name = ?", key);
-      } else {
-        const expires = now + Math.round(ttlSec * 1000);
-        this.#db.run("UPDATE keyspace SET expires_ms = ? WHERE name = ?", expires, key);
-      }
-      return true;
-    });
-  }
-
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -301,6 +288,27 @@ class SqliteStore implements Store {
   /** Runs `fn` in a write transaction, then housekeeps now and then. */
   async #write<T>(fn: (now: number) => T): Promise<T> {
     const result = await this.#db.tx("write", () => fn(Date.now()));
+    await this.#wrote();
+    return result;
+  }
+
+  /**
+   * Runs `fn` in a write transaction with a `WriteTx` to write through, then wakes
+   * the blocked readers of the streams it appended to, and housekeeps now and then.
+   */
+  async #writeAndWake<T>(fn: (tx: WriteTx) => T): Promise<T> {
+    const { result, streams, ports } = await this.#db.tx("write", () => {
+      const tx = new WriteTx(this.#db, Date.now());
+      const result = fn(tx);
+      // Read inside the transaction: a reader registers before its last look, so
+      // it either sees these entries or is in this list.
+      const ports = tx.streams.size ? waiterPorts(this.#db, tx.streams, tx.now) : new Map();
+      return { result, streams: [...tx.streams], ports };
+    });
+    if (streams.length > 0) {
+      this.#waker.notify(streams);
+      await this.#waker.send(ports);
+    }
     await this.#wrote();
     return result;
   }
@@ -357,6 +365,45 @@ class SqliteStore implements Store {
       sub.release();
     }
   }
+}
+
+/**
+ * Writes inside one transaction of `#writeAndWake`, keeping the streams appended
+ * to. `fn` of a transaction may run again (busy retry): a WriteTx is made per run.
+ */
+class WriteTx {
+  readonly streams = new Set<string>();
+  constructor(readonly db: SqliteDb, readonly now: number) {}
+
+  /** Appends, then sets; returns the appended ids. Throws (and so rolls back) on any failure. */
+  apply(writes: Writes): string[] {
+    const ids = (writes.appends ?? []).map((op) => {
+      this.streams.add(op.stream);
+      return appendEntry(this.db, op, op.maxLen ?? DEFAULT_MAXLEN, this.now);
+    });
+    for (const op of writes.sets ?? []) setString(this.db, op.key, op.value, op.ttlSec, this.now);
+    return ids;
+  }
+
+  /**
+   * Applies each write on its own, skipping one that the store refuses (a key of
+   * another type): views are best effort and never fail what they go with.
+   */
+  applyViews(writes: Writes): void {
+    for (const op of writes.appends ?? []) {
+      try {
+        this.apply({ appends: [op] });
+      } catch (err) {
+        if (!(err instanceof StoreError)) throw err; // refused before writing anything
+      }
+    }
+    if (writes.sets?.length) this.apply({ sets: writes.sets });
+  }
+}
+
+function checkWrites(writes: Writes): void {
+  (writes.appends ?? []).forEach(checkOp);
+  for (const op of writes.sets ?? []) if (op.ttlSec !== undefined) checkSeconds(op.ttlSec);
 }
 
 function checkOp(op: AppendOp): number {

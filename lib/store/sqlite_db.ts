@@ -6,7 +6,7 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { MeshError, StoreError } from "../errors.ts";
-import { applySchema } from "./sqlite_schema.ts";
+import { applySchema, schemaCurrent } from "./sqlite_schema.ts";
 
 /** How long SQLite itself waits for another process's lock, in ms. */
 export const BUSY_TIMEOUT_MS = 5000;
@@ -92,7 +92,10 @@ export class SqliteDb {
       // the file again, block by block (another 20-30 us per commit).
       db.exec("PRAGMA wal_autocheckpoint = 4000");
       db.exec(`PRAGMA journal_size_limit = ${24 * 1024 * 1024}`);
-      await store.#transaction("write", () => applySchema(db, path));
+      // An existing store of this version is checked with a read; only a new (or
+      // foreign) file takes the write lock, so that processes creating it at once
+      // create the tables exactly once.
+      if (!schemaCurrent(db)) await store.#transaction("write", () => applySchema(db, path));
     } catch (err) {
       db.close();
       if (err instanceof StoreError) throw err;

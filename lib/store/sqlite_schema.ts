@@ -73,6 +73,12 @@ function pragmaNumber(db: DatabaseSync, name: string): number {
   return Number(row?.[name] ?? 0);
 }
 
+/** True when the file holds this version's tables (read without a lock: two pragmas). */
+export function schemaCurrent(db: DatabaseSync): boolean {
+  return pragmaNumber(db, "application_id") === APPLICATION_ID &&
+    pragmaNumber(db, "user_version") === SCHEMA_VERSION;
+}
+
 /**
  * Creates the tables in a new file, checks an existing one. Runs inside the
  * caller's write transaction, so that processes opening a new file at once

@@ -210,6 +210,20 @@ function trimRead(db: SqliteDb, stream: string, group: string, keep: number): nu
   return changes;
 }
 
+/**
+ * Trims the read entries of `stream` (of `group`) to about `keep`, once they are
+ * two slacks over it (so that most acknowledgements delete nothing).
+ */
+export function trimReadHistory(db: SqliteDb, stream: string, group: string, keep: number): void {
+  const key = liveStream(db, stream, Date.now());
+  const slack = Math.ceil(keep / 10);
+  if (!key || key.len <= keep + 2 * slack) return;
+  const removed = trimRead(db, stream, group, keep);
+  if (removed > 0) {
+    db.run("UPDATE keyspace SET len = len - ? WHERE name = ?", removed, stream);
+  }
+}
+
 /** Turns an entries row into a StreamEntry. */
 export function toEntry(row: EntryRow): StreamEntry {
   return { id: `${row.ms}-${row.id}`, fields: JSON.parse(row.fields) as Fields };
@@ -277,6 +291,17 @@ export function waiterPorts(db: SqliteDb, streams: Iterable<string>, now: number
     }
   }
   return ports;
+}
+
+/** True when some key or waiter row has expired and awaits `purgeExpired` (two index lookups). */
+export function purgeDue(db: SqliteDb, now: number): boolean {
+  return !!(
+    db.get(
+      "SELECT 1 FROM keyspace WHERE expires_ms IS NOT NULL AND expires_ms <= ? LIMIT 1",
+      now,
+    ) ??
+      db.get("SELECT 1 FROM waiters WHERE expires_ms <= ? LIMIT 1", now)
+  );
 }
 
 /** Deletes expired keys (their stream data with them) and expired waiter rows. */

@@ -13,8 +13,11 @@
  * 1 s, then less often (up to every 8 s) while the file stays quiet, since each
  * wake-up of an idle Deno process costs 1-2 ms of CPU and a quiet file has
  * nothing to miss.
+ *
+ * `node:dgram` is loaded with the socket, on first use: a process that blocks on
+ * nothing and has nobody to wake (most CLI calls) never loads it.
  */
-import { createSocket, type Socket } from "node:dgram";
+import type { Socket } from "node:dgram";
 
 /** What the waker needs from the database. */
 export interface WaiterTable {
@@ -199,7 +202,12 @@ export class Waker {
 
   /** The socket, bound on first use; undefined where UDP is unavailable. */
   #bind(): Promise<Socket | undefined> {
-    this.#binding ??= new Promise((resolve) => {
+    this.#binding ??= import("node:dgram").then(({ createSocket }) => this.#bound(createSocket));
+    return this.#binding;
+  }
+
+  #bound(createSocket: typeof import("node:dgram").createSocket): Promise<Socket | undefined> {
+    return new Promise((resolve) => {
       const socket = createSocket("udp4");
       // unref before bind: Deno ignores an unref after it.
       socket.unref();
@@ -212,7 +220,6 @@ export class Waker {
         resolve(socket);
       });
     });
-    return this.#binding;
   }
 
   #onDatagram(msg: Uint8Array, from: string): void {

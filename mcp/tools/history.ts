@@ -1,6 +1,6 @@
 import type { McpServer } from "../sdk.ts";
 import { z } from "../sdk.ts";
-import { history } from "../../lib/mesh/listen.ts";
+import { history } from "../../lib/mesh/history.ts";
 import { ownName, type SessionContext, structured } from "../context.ts";
 import { MAX_HISTORY, messageSchema, nameField, toolMessage } from "../schemas.ts";
 

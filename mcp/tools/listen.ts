@@ -1,6 +1,7 @@
 import type { McpServer } from "../sdk.ts";
 import { z } from "../sdk.ts";
-import { housekeeping, nextDirect } from "../../lib/mesh/listen.ts";
+import { nextDirect } from "../../lib/mesh/listen.ts";
+import { renewAndChase } from "../../lib/mesh/chase.ts";
 import { markListening, unmarkListening } from "../../lib/mesh/presence.ts";
 import { logError, ownName, type SessionContext, structured } from "../context.ts";
 import { MAX_WAIT_S, messageSchema, nameField, secondsField, toolMessage } from "../schemas.ts";
@@ -53,7 +54,7 @@ export async function listenOnce(
   if (!delivery) {
     // Like the CLI's listen: renew the registration and re-ping overdue entries.
     if (!signal?.aborted) {
-      await housekeeping(session.mesh, args.name).catch((err) => logError("housekeeping", err));
+      await renewAndChase(session.mesh, args.name).catch((err) => logError("renew and chase", err));
     }
     return structured({ message: null });
   }

@@ -1,4 +1,5 @@
 /** What every conformance case is made of, and the assertions they share. */
+import { append } from "../harness/store_ops.ts";
 import assert from "node:assert/strict";
 import type { StreamBatch, StreamEntry } from "../../lib/store/port.ts";
 import type { OpenedStore } from "../harness/store_engines.ts";
@@ -51,6 +52,6 @@ export async function appendN(
   maxLen?: number,
 ): Promise<string[]> {
   const ids: string[] = [];
-  for (let i = 0; i < n; i++) ids.push(await h.store.append(stream, { i: String(i) }, maxLen));
+  for (let i = 0; i < n; i++) ids.push(await append(h.store, stream, { i: String(i) }, maxLen));
   return ids;
 }

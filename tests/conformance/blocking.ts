@@ -1,4 +1,5 @@
 /** Blocking reads: woken by appends (same store, other store, other process), timeouts, aborts, close. */
+import { append } from "../harness/store_ops.ts";
 import assert from "node:assert/strict";
 import type { StreamBatch } from "../../lib/store/port.ts";
 import { type ConformanceCase, idsOf, plainBatches } from "./_case.ts";
@@ -36,7 +37,7 @@ export const blockingCases: ConformanceCase[] = [
       await worker.ready();
       await worker.go();
       await sleep(500); // the worker's read is blocked by now
-      const id = await h.store.append(s, { x: "1" });
+      const id = await append(h.store, s, { x: "1" });
       const out = await worker.result<{ batches: StreamBatch[]; elapsedMs: number }>();
       assert.deepEqual(plainBatches(out.batches), [{
         stream: s,
@@ -52,9 +53,9 @@ export const blockingCases: ConformanceCase[] = [
       const reading = h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS });
       await sleep(200);
       const elapsed = stopwatch();
-      const append = h.store.append(s, { x: "1" });
+      const appending = append(h.store, s, { x: "1" });
       const id = await withDeadline(
-        append,
+        appending,
         WOKEN_WITHIN_MS,
         "append() while a read of the same store blocks",
       );
@@ -76,12 +77,12 @@ export const blockingCases: ConformanceCase[] = [
       await sleep(200);
       const elapsed = stopwatch();
       const idB = await withDeadline(
-        h.store.append(b, { x: "b" }),
+        append(h.store, b, { x: "b" }),
         WOKEN_WITHIN_MS,
         "append() to b",
       );
       const idA = await withDeadline(
-        h.store.append(a, { x: "a" }),
+        append(h.store, a, { x: "a" }),
         WOKEN_WITHIN_MS,
         "append() to a",
       );
@@ -106,7 +107,7 @@ export const blockingCases: ConformanceCase[] = [
         assert.ok(elapsed() < WOKEN_WITHIN_MS, `a 300 ms block returned after ${elapsed()} ms`);
       });
       await t.step("on a stream read up to its last entry", async () => {
-        const id = await h.store.append(s, { x: "1" });
+        const id = await append(h.store, s, { x: "1" });
         const elapsed = stopwatch();
         assert.deepEqual(await h.store.read({ [s]: id }, { blockMs: 300 }), []);
         assert.ok(elapsed() >= 250, `a 300 ms block returned after ${elapsed()} ms`);
@@ -135,7 +136,7 @@ export const blockingCases: ConformanceCase[] = [
         assert.ok(elapsed() < WOKEN_WITHIN_MS, `returned after ${elapsed()} ms`);
       });
       await t.step("the store still works afterwards", async () => {
-        const id = await h.store.append(s, { x: "1" });
+        const id = await append(h.store, s, { x: "1" });
         const batches = await h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS });
         assert.deepEqual(batches.map((b) => idsOf(b.entries)), [[id]]);
       });

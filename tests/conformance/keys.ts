@@ -1,7 +1,8 @@
 /** Keys of any type: scan, del, expire. */
+import { append } from "../harness/store_ops.ts";
 import assert from "node:assert/strict";
 import { type ConformanceCase, idsOf, plainBatches } from "./_case.ts";
-import { sleep } from "../harness/timing.ts";
+import { eventually } from "../harness/timing.ts";
 
 function sorted(keys: string[]): string[] {
   return [...keys].sort();
@@ -26,8 +27,8 @@ export const keyCases: ConformanceCase[] = [
     async fn(h, t) {
       const [s1, s2, k1, k2] = ["s1", "s2", "k1", "k2"].map((n) => h.key(`in:${n}`));
       const outside = h.key("out:k");
-      await h.store.append(s1, { x: "1" });
-      await h.store.append(s2, { x: "1" });
+      await append(h.store, s1, { x: "1" });
+      await append(h.store, s2, { x: "1" });
       await h.store.set(k1, "1");
       await h.store.set(k2, "1");
       await h.store.set(outside, "1");
@@ -53,7 +54,7 @@ export const keyCases: ConformanceCase[] = [
         await t.step(`prefix ${JSON.stringify(prefix)}`, async () => {
           const ns = h.key(`${i}/`);
           await h.store.set(ns + key, "1");
-          await h.store.append(ns + decoy, { x: "1" });
+          await append(h.store, ns + decoy, { x: "1" });
           assert.deepEqual(await h.store.scan(ns + prefix), [ns + key]);
           assert.deepEqual(await h.store.scan(ns + prefix, "string"), [ns + key]);
           assert.deepEqual(await h.store.scan(ns + prefix, "stream"), []);
@@ -66,7 +67,7 @@ export const keyCases: ConformanceCase[] = [
     async fn(h, t) {
       const [k, s, missing] = [h.key("k"), h.key("s"), h.key("missing")];
       await h.store.set(k, "1");
-      await h.store.append(s, { x: "1" });
+      await append(h.store, s, { x: "1" });
       await t.step("the count leaves out missing keys", async () => {
         assert.equal(await h.store.del(k, s, missing), 2);
         assert.equal(await h.store.get(k), null);
@@ -79,37 +80,31 @@ export const keyCases: ConformanceCase[] = [
         assert.equal(await h.store.del(), 0);
       });
       await t.step("a deleted stream's consumer groups go with it", async () => {
-        await h.store.append(s, { x: "old" });
+        await append(h.store, s, { x: "old" });
         await h.store.ensureGroup(s, "g", "0");
         assert.equal((await h.store.consume("g", [s])).length, 1);
         assert.equal(await h.store.del(s), 1);
-        const id = await h.store.append(s, { x: "new" });
+        const id = await append(h.store, s, { x: "new" });
         await h.store.ensureGroup(s, "g", "$"); // a new group: starts after `id`
         assert.deepEqual(await h.store.consume("g", [s]), []);
-        const next = await h.store.append(s, { x: "next" });
+        const next = await append(h.store, s, { x: "next" });
         const batches = plainBatches(await h.store.consume("g", [s]));
         assert.deepEqual(batches.flatMap((b) => idsOf(b.entries)), [next], `not ${id}`);
       });
     },
   },
   {
-    name: "expire() makes a stream or a string expire and is false for a missing key",
+    name: "a stream or a string with a TTL expires, and reads as absent once expired",
     async fn(h) {
-      const [s, k, kept, missing] = ["s", "k", "kept", "missing"].map(h.key);
-      await h.store.append(s, { x: "1" });
-      await h.store.set(k, "1");
-      await h.store.append(kept, { x: "1" });
-      assert.equal(await h.store.expire(s, 1), true);
-      assert.equal(await h.store.expire(k, 1), true);
-      assert.equal(await h.store.expire(missing, 1), false);
-      assert.equal(await h.store.length(s), 1);
-      await sleep(1500);
-      assert.equal(await h.store.length(s), 0, "the stream is still there 1.5 s after expire(1)");
+      const [s, k, kept] = ["s", "k", "kept"].map(h.key);
+      await h.store.appendMany([{ stream: s, fields: { x: "1" }, ttlSec: 1 }]);
+      await h.store.set(k, "1", 1);
+      await append(h.store, kept, { x: "1" });
+      await eventually(() => h.store.length(s), (n) => n === 0, "the stream to expire");
       assert.deepEqual(await h.store.range(s), []);
       assert.deepEqual(await h.store.read({ [s]: "0" }), []);
-      assert.equal(await h.store.get(k), null, "the string is still there 1.5 s after expire(1)");
+      await eventually(() => h.store.get(k), (v) => v === null, "the string to expire");
       assert.deepEqual(await h.store.scan(h.prefix), [kept]);
-      assert.equal(await h.store.expire(missing, 1), false);
     },
   },
 ];

@@ -1,4 +1,5 @@
 /** Several OS processes on one store at once: exactly-once consume, no lost appends. */
+import { append } from "../harness/store_ops.ts";
 import assert from "node:assert/strict";
 import { assertIncreasing, compareIds, type ConformanceCase, idsOf } from "./_case.ts";
 import { sleep } from "../harness/timing.ts";
@@ -17,7 +18,7 @@ export const processCases: ConformanceCase[] = [
       await Promise.all([a.go(), b.go()]);
       const appended: string[] = [];
       for (let i = 0; i < 200; i++) {
-        appended.push(await h.store.append(s, { i: String(i) }));
+        appended.push(await append(h.store, s, { i: String(i) }));
         if (i % 20 === 19) await sleep(5); // let the consumers interleave with the appends
       }
       const [byA, byB] = await Promise.all([a.result<string[]>(), b.result<string[]>()]);

@@ -1,4 +1,5 @@
 /** Stream cases: append, appendMany, read (non-blocking), range, revRange, length, caps. */
+import { append } from "../harness/store_ops.ts";
 import assert from "node:assert/strict";
 import {
   appendN,
@@ -19,7 +20,7 @@ export const streamCases: ConformanceCase[] = [
       const s = h.key("s");
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {
-        ids.push(await h.store.append(s, { i: String(i), ...ODD_FIELDS }));
+        ids.push(await append(h.store, s, { i: String(i), ...ODD_FIELDS }));
       }
       await t.step("ids are <ms>-<seq> and strictly increasing", () => assertIncreasing(ids));
       await t.step("range() gives every entry with its fields as appended", async () => {

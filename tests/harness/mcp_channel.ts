@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { runCli } from "./cli.ts";
 import type { Client } from "./mcp_sdk.ts";
-import { sleep } from "./timing.ts";
 
 /** One channel event as the client received it. */
 export interface ChannelEvent {
@@ -59,13 +58,6 @@ export class ChannelEvents {
   /** The events whose content is `text`. */
   withContent(text: string): ChannelEvent[] {
     return this.events.filter((e) => e.content === text);
-  }
-
-  /** Waits `ms` and returns the events that came meanwhile (for "nothing more came" checks). */
-  async quietFor(ms: number): Promise<ChannelEvent[]> {
-    const before = this.events.length;
-    await sleep(ms);
-    return this.events.slice(before);
   }
 }
 

@@ -4,8 +4,7 @@
  * the CLI. Everything is disposable (`await using`) and every wait is bounded.
  */
 import type { EngineCase, OpenedStore } from "./store_engines.ts";
-import { freePort } from "./redis_server.ts";
-import { sleep, withDeadline } from "./timing.ts";
+import { withDeadline } from "./timing.ts";
 import { ChannelEvents } from "./mcp_channel.ts";
 import {
   type CallToolResult,
@@ -65,25 +64,34 @@ export interface HttpServer extends AsyncDisposable {
   stop(): Promise<number>;
 }
 
-async function collect(stream: ReadableStream<Uint8Array>, into: { text: string }) {
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  into: { text: string },
+  onChunk = () => {},
+) {
   const dec = new TextDecoder();
   try {
-    for await (const chunk of stream) into.text += dec.decode(chunk, { stream: true });
+    for await (const chunk of stream) {
+      into.text += dec.decode(chunk, { stream: true });
+      onChunk();
+    }
   } catch { /* the process went away */ }
 }
 
+/** The line `serve --http` prints on stderr once it listens, with the port it got. */
+const LISTENING = /^agent-mesh: MCP server on http:\/\/127\.0\.0\.1:(\d+) /m;
+
 /**
- * Spawns `deno run -A ...denoFlags main.ts serve --http --port <free port> ...args`
- * and waits until /health answers.
+ * Spawns `deno run -A ...denoFlags main.ts serve --http --port 0 ...args` (the
+ * system picks a free port) and waits for the line that says where it listens.
  */
 export async function startHttpServer(
   env: Record<string, string>,
   args: string[] = [],
   denoFlags: string[] = [],
 ): Promise<HttpServer> {
-  const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...denoFlags, MAIN, "serve", "--http", "--port", String(port), ...args],
+    args: ["run", "-A", ...denoFlags, MAIN, "serve", "--http", "--port", "0", ...args],
     env,
     stdin: "null",
     stdout: "piped",
@@ -91,10 +99,13 @@ export async function startHttpServer(
   }).spawn();
   const err = { text: "" };
   const out = { text: "" };
-  const reading = Promise.all([collect(child.stderr, err), collect(child.stdout, out)]);
+  let heard = () => {};
+  const reading = Promise.all([
+    collect(child.stderr, err, () => heard()),
+    collect(child.stdout, out),
+  ]);
   const state: { exited: Deno.CommandStatus | null } = { exited: null };
   const status = child.status.then((s) => state.exited = s);
-  const base = `http://127.0.0.1:${port}`;
   let stopping: Promise<number> | null = null;
   const stop = () =>
     stopping ??= (async () => {
@@ -112,22 +123,22 @@ export async function startHttpServer(
       await withDeadline(reading, 5_000, "server output").catch(() => {});
       return s.code;
     })();
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (state.exited) {
-      throw new Error(`serve --http exited at start (code ${state.exited.code}): ${err.text}`);
-    }
-    try {
-      const res = await fetch(`${base}/health`);
-      await res.body?.cancel();
-      if (res.ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`serve --http did not answer /health within 30 s: ${err.text}`);
-    }
-    await sleep(50);
+  // Ready when it says so on stderr; an exit or its output ending first is a failure.
+  const listening = new Promise<number>((resolve, reject) => {
+    heard = () => {
+      const m = LISTENING.exec(err.text);
+      if (m) resolve(Number(m[1]));
+    };
+    reading.then(() => reject(new Error("serve --http exited at start")));
+  });
+  let port: number;
+  try {
+    port = await withDeadline(listening, 30_000, "serve --http to listen");
+  } catch (e) {
+    await stop();
+    throw new Error(`${(e as Error).message}; stderr: ${err.text}`);
   }
+  const base = `http://127.0.0.1:${port}`;
   return {
     port,
     base,

@@ -3,6 +3,7 @@
  * Where `redis-server` is missing, says so loudly and returns null, unless
  * AGENT_MESH_REQUIRE_REDIS=1: then it throws.
  */
+import { sleep } from "./timing.ts";
 
 /** A running throwaway Redis. Dispose it (`await using`) to stop it and remove its dir. */
 export interface RedisServer extends AsyncDisposable {
@@ -90,7 +91,7 @@ async function waitForPort(port: number, child: Deno.ChildProcess): Promise<void
       conn.close();
       return;
     } catch {
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10); // pacing of a poll for the open port: the condition ends the wait
     }
   }
   throw new Error(`redis-server did not listen on port ${port} within 10 s`);
@@ -130,11 +131,10 @@ export async function startRedis(maxSeconds = 900): Promise<RedisServer> {
     if (!c) return;
     child = null;
     try {
-      // timeout forwards SIGTERM; SIGKILL would orphan redis-server, so send it to the server via pkill.
-      if (hard) {
-        new Deno.Command("pkill", { args: ["-KILL", "-f", `redis-server 127.0.0.1:${port}`] })
-          .outputSync();
-      } else c.kill("SIGTERM");
+      // timeout forwards SIGTERM; SIGKILL would orphan redis-server, so it goes to the
+      // server itself, by the pid the server tells (never by name: other tests run theirs).
+      if (hard) Deno.kill(await serverPid(port), "SIGKILL");
+      else c.kill("SIGTERM");
     } catch { /* already gone */ }
     await c.status;
   };

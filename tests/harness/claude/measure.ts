@@ -319,8 +319,6 @@ async function timeout(variants = [
           "hook end",
           v.watchS * 1000,
           () => isRunning(stop.pid) ? null : Date.now(),
-          undefined,
-          250,
         ).catch(() => null);
         const signal = records(log).find((r) => r.kind === "signal");
         Deno.writeTextFileSync(`${log}.release`, "");

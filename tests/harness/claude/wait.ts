@@ -1,25 +1,26 @@
-/** Bounded waits on a condition, for the Claude Code harness. */
+/** Bounded waits on a condition, for the Claude Code harness (on timing.ts's `eventually`). */
+import { eventually } from "../timing.ts";
 
 /**
- * Resolves with the first non-null value of `probe`, checked every `everyMs`; rejects after
- * `ms` with "`what` within `ms` ms" and, when given, what `explain` says then.
+ * Resolves with the first non-null value of `probe`; rejects after `ms` with
+ * "`what` within `ms` ms" and, when given, what `explain` says then.
  */
 export async function waitUntil<T>(
   what: string,
   ms: number,
   probe: () => T | null | undefined | Promise<T | null | undefined>,
   explain?: () => string | Promise<string>,
-  everyMs = 50,
 ): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const hit = await probe();
-    if (hit !== null && hit !== undefined) return hit;
-    if (Date.now() > deadline) {
-      throw new Error(`${what} within ${ms} ms${explain ? `; ${await explain()}` : ""}`);
-    }
-    // Pacing of the check only: the condition, not the delay, decides when the wait ends.
-    await new Promise((r) => setTimeout(r, everyMs));
+  try {
+    return await eventually(
+      async () => await probe(),
+      (v) => v !== null && v !== undefined,
+      what,
+      ms,
+    ) as T;
+  } catch (err) {
+    if (!(err as Error).message?.startsWith(`${what}: not so within`)) throw err; // the probe's own
+    throw new Error(`${what} within ${ms} ms${explain ? `; ${await explain()}` : ""}`);
   }
 }
 
