@@ -10,7 +10,7 @@ import { Redis } from "npm:ioredis@5.11.1";
 import { join } from "node:path";
 import { rssMeter } from "./max_rss.ts";
 import { type Original, originalCli, originalEnv } from "./original.ts";
-import { type Child, MAIN, spawnProcess, timeCommand } from "./procs.ts";
+import { ChildGroup, MAIN, spawnProcess, timeCommand } from "./procs.ts";
 import { type BenchContext, fmt, pick, type Result, summarize, type Verdict } from "./stats.ts";
 
 /** Key prefix of the original's calls (ours use the run's own). */
@@ -193,14 +193,15 @@ export async function cliVsOriginal(ctx: BenchContext): Promise<Result[]> {
   const meter = rssMeter(ctx.dir);
   const answering = replier(t.url, [ctx.envs.redis.AGENT_MESH_PREFIX, ORIGINAL_PREFIX]);
   // Each tool's own monitor answers its pings.
-  const monitors: Child[] = (["ours", "original"] as Who[]).map((who) => {
+  await using monitors = new ChildGroup();
+  for (const who of ["ours", "original"] as Who[]) {
     const [cmd, args] = t.line(who, {
       name: "monitor",
       redis: true,
       args: () => ["monitor", "cli-pong"],
     });
-    return spawnProcess(cmd, args, t.env[who], { maxSeconds: 900 });
-  });
+    monitors.add(spawnProcess(cmd, args, t.env[who], { maxSeconds: 900 }));
+  }
   const time = CALLS.map(() => ({ ours: [] as number[], original: [] as number[] }));
   const memory = CALLS.map(() => ({ ours: [] as number[], original: [] as number[] }));
   try {
@@ -224,7 +225,7 @@ export async function cliVsOriginal(ctx: BenchContext): Promise<Result[]> {
       }
     }
   } finally {
-    await Promise.all(monitors.map((m) => m.stop()));
+    await monitors.stopAll();
     await answering.stop();
   }
   if (!meter) {

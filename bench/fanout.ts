@@ -13,7 +13,7 @@ import { join } from "node:path";
 import type { Mesh } from "../lib/mesh/mesh.ts";
 import { type Original, originalCli, originalEnv, originalSender } from "./original.ts";
 import { openMesh } from "./ping.ts";
-import { AGENT, type Child, MAIN, spawnProcess } from "./procs.ts";
+import { AGENT, type Child, ChildGroup, MAIN, spawnProcess } from "./procs.ts";
 import {
   type BenchContext,
   fmt,
@@ -49,30 +49,6 @@ interface Side {
   /** Resolves once all `names` (started) are back waiting for traffic. */
   ready(names: string[]): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Children of the scenario, all stopped on the way out, or on Ctrl-C / SIGTERM of the bench. */
-class Children {
-  readonly all: Child[] = [];
-  #onSignal = () => {
-    this.stopAll().finally(() => Deno.exit(130));
-  };
-  constructor() {
-    Deno.addSignalListener("SIGINT", this.#onSignal);
-    Deno.addSignalListener("SIGTERM", this.#onSignal);
-  }
-  add(c: Child): Child {
-    this.all.push(c);
-    return c;
-  }
-  async stopAll(): Promise<void> {
-    await Promise.all(this.all.map((c) => c.stop()));
-  }
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stopAll();
-    Deno.removeSignalListener("SIGINT", this.#onSignal);
-    Deno.removeSignalListener("SIGTERM", this.#onSignal);
-  }
 }
 
 /** Waits for `cond`, checking every 20 ms, for up to `ms`. */
@@ -162,7 +138,7 @@ async function runSide(
   n: number,
   rounds: number,
 ): Promise<number[]> {
-  await using children = new Children();
+  await using children = new ChildGroup();
   const names = Array.from({ length: n }, (_, i) => `fan-${side.tool.slice(0, 1)}-${i}`);
   const listeners: Child[] = [];
   for (let i = 0; i < n; i += WAVE) {

@@ -201,3 +201,49 @@ export function rssMb(pid: number): number {
   const kb = Number(status.match(/^VmRSS:\s+(\d+)\s+kB/m)?.[1]);
   return kb / 1024;
 }
+
+const onInterrupt = new Set<() => Promise<void>>();
+
+/** Runs `cleanup` if the bench is interrupted (Ctrl-C, SIGTERM), until the returned function is called. */
+export function atInterrupt(cleanup: () => Promise<void>): () => void {
+  onInterrupt.add(cleanup);
+  return () => onInterrupt.delete(cleanup);
+}
+
+/**
+ * On SIGINT or SIGTERM: runs every cleanup registered with atInterrupt (children
+ * that live in process groups of their own do not get the terminal's Ctrl-C),
+ * then `last`, and exits 130.
+ */
+export function handleInterrupts(last: () => Promise<void>): void {
+  let once = false;
+  const handler = async () => {
+    if (once) return;
+    once = true;
+    console.error("bench: interrupted; stopping its processes");
+    await Promise.allSettled([...onInterrupt].map((c) => c()));
+    await last().catch(() => {});
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", handler);
+  Deno.addSignalListener("SIGTERM", handler);
+}
+
+/** Children stopped together: when disposed, and when the bench is interrupted. */
+export class ChildGroup implements AsyncDisposable {
+  readonly all: Child[] = [];
+  #forget = atInterrupt(() => this.stopAll());
+  /** Adds `child` to the group; returns it. */
+  add(child: Child): Child {
+    this.all.push(child);
+    return child;
+  }
+  /** Stops every child of the group. */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.all.map((c) => c.stop()));
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stopAll();
+    this.#forget();
+  }
+}

@@ -25,6 +25,7 @@ import { fanoutFigures } from "./fanout.ts";
 import { redisFloor, redisPingPongFloor } from "./floors.ts";
 import { monitorFigures, serveFigures } from "./idle.ts";
 import { findOriginal } from "./original.ts";
+import { handleInterrupts } from "./procs.ts";
 import { pingFigure } from "./ping.ts";
 import { sendFigure, sendParallelFigure } from "./send.ts";
 import { type BenchContext, fmt, type Result } from "./stats.ts";
@@ -135,6 +136,11 @@ async function main(): Promise<number> {
 
   await using redis = await startRedis(quick ? 300 : 900);
   const dir = await Deno.makeTempDir({ prefix: "agent-mesh-bench-" });
+  // Ctrl-C: the processes of the run stop with it, the redis-server and temp folder too.
+  handleInterrupts(async () => {
+    await redis.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  });
   // Sends go to targets that never listen, more than AGENT_MESH_MAX_UNREAD's default of them.
   const common = {
     AGENT_MESH_PREFIX: "bench",
