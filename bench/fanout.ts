@@ -55,7 +55,9 @@ interface Side {
 async function until(what: string, ms: number, cond: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`fan-out: ${what} within ${ms / 1000} s`);
+    if (Date.now() > deadline) {
+      throw new Error(`fan-out: gave up waiting ${ms / 1000} s for ${what}`);
+    }
     await sleep(20);
   }
 }
