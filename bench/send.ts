@@ -45,7 +45,9 @@ export async function sendFigure(
     await mesh.store.close();
   }
   const s = summarize(rates);
-  const goal = engine === "redis" ? 20_000 : 5_000;
+  // Issue 12: twice the 5,947/s measured on the embedded engine before the message-level
+  // port, and 20,000/s on Redis.
+  const goal = engine === "redis" ? 20_000 : 11_894;
   return {
     figure: "direct send throughput (1 process)",
     engine,
