@@ -60,6 +60,8 @@ export class SqliteDb {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   #identity: FileIdentity | null = null;
+  /** The writers' queue (see `#queued`): opened on first need; null where it cannot be. */
+  #queue: Deno.FsFile | null | undefined;
   #closed = false;
 
   private constructor(readonly path: string, db: DatabaseSync) {
@@ -80,7 +82,6 @@ export class SqliteDb {
     const store = new SqliteDb(path, db);
     try {
       store.#identity = identityOf(path);
-      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       // WAL: readers never block the writer, and commits need no fsync of the
       // main file. Where WAL is impossible (some network file systems) SQLite
       // keeps its rollback journal, which is slower but still correct.
@@ -142,18 +143,71 @@ export class SqliteDb {
     }
   }
 
-  #transaction<T>(mode: "read" | "write", fn: () => T): Promise<T> {
-    return this.#retry(() => {
-      this.#db.exec(mode === "write" ? "BEGIN IMMEDIATE" : "BEGIN");
+  async #transaction<T>(mode: "read" | "write", fn: () => T): Promise<T> {
+    if (mode === "read") return await this.#retry(() => this.#run("BEGIN", fn));
+    try {
+      // The write lock is usually free: tried without SQLite's busy wait first.
+      return this.#run("BEGIN IMMEDIATE", fn, true);
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+    }
+    return await this.#queued(() => this.#retry(() => this.#run("BEGIN IMMEDIATE", fn)));
+  }
+
+  /** Runs `fn` in a transaction opened by `begin`; `noWait`: fail at once when the lock is taken. */
+  #run<T>(begin: string, fn: () => T, noWait = false): T {
+    this.#assertOpen();
+    if (noWait) {
+      this.#db.exec("PRAGMA busy_timeout = 0");
       try {
-        const result = fn();
-        this.#db.exec("COMMIT");
-        return result;
-      } catch (err) {
-        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
-        throw err;
+        this.#db.exec(begin);
+      } finally {
+        this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       }
-    });
+    } else this.#db.exec(begin);
+    try {
+      const result = fn();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (err) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  /**
+   * Runs `fn` as the head of the writers' queue: an exclusive lock on a file beside
+   * the database, which the OS hands to one waiting process after another as each
+   * lets go, so that many processes woken at once take the write lock in turn
+   * instead of sleeping in SQLite's busy wait (1, 2, 5 … 100 ms between tries, a
+   * tail of seconds with a few hundred writers). Only the head waits inside SQLite,
+   * for a writer that did not queue.
+   */
+  async #queued<T>(fn: () => Promise<T>): Promise<T> {
+    const queue = this.#writersQueue();
+    if (queue) await queue.lock(true);
+    try {
+      return await fn();
+    } finally {
+      if (queue) await queue.unlock().catch(() => {});
+    }
+  }
+
+  /** The lock file of the writers' queue, or null where it cannot be opened (then SQLite waits alone). */
+  #writersQueue(): Deno.FsFile | null {
+    if (this.#queue !== undefined) return this.#queue;
+    if (this.path === ":memory:" || this.path === "") return this.#queue = null;
+    try {
+      this.#queue = Deno.openSync(`${this.path}-writers`, {
+        read: true,
+        write: true,
+        create: true,
+        mode: 0o600,
+      });
+    } catch {
+      this.#queue = null;
+    }
+    return this.#queue;
   }
 
   /**
@@ -194,6 +248,7 @@ export class SqliteDb {
     this.#closed = true;
     this.#statements.clear();
     this.#db.close();
+    this.#queue?.close();
   }
 
   /** The StoreError to raise for `err`. */
