@@ -15,23 +15,11 @@ import { openRedisStore } from "../lib/store/redis.ts";
 import { runCli } from "./harness/cli.ts";
 import { stdioAgent } from "./harness/mcp_server.ts";
 import { skipRedis, startRedis } from "./harness/redis_server.ts";
+import { closeRaw } from "./harness/redis_raw.ts";
 import { withDeadline } from "./harness/timing.ts";
 
 const ignore = skipRedis();
 
-/** Disconnects a raw ioredis client; waits for its end, 200 ms at most (one reconnecting never says it). */
-async function closeRaw(raw: Redis): Promise<void> {
-  if (raw.status === "end") return;
-  const end = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 200);
-    raw.once("end", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  raw.disconnect();
-  await end;
-}
 const OPTS = { ignore, sanitizeOps: false, sanitizeResources: false };
 /** Far beyond every timeout of the engine (5 s per command, block time + 2 s): a hang fails. */
 const HANG_MS = 30_000;

@@ -4,25 +4,20 @@
  * across processes. Real files in temp dirs; blocked readers in subprocesses.
  */
 import { append } from "./harness/store_ops.ts";
-import { eventually } from "./harness/timing.ts";
+import { eventually, withDeadline } from "./harness/timing.ts";
+import { spawnWorker, type StoreWorker } from "./harness/store_worker_client.ts";
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { StoreError } from "../lib/errors.ts";
 import type { Store, StreamBatch } from "../lib/store/port.ts";
 import { openSqliteStore } from "../lib/store/sqlite.ts";
 
-const FIXTURE = fileURLToPath(new URL("./fixtures/sqlite_waiter.ts", import.meta.url));
-/** A woken read must return long before its 20 s block; sanity, not speed. */
 const BLOCK_MS = 20_000;
+/** Bounds the wait for a read that must end before its 20 s block runs out. */
 const WOKEN_WITHIN_MS = 10_000;
 // Timers, sockets and subprocesses must all be gone when a test ends.
 const SANITIZE = { sanitizeOps: true, sanitizeResources: true };
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Runs `fn` with the path of a SQLite file in a fresh temp dir, removed afterwards. */
 async function withDb(fn: (path: string) => Promise<void>): Promise<void> {
@@ -55,46 +50,34 @@ function raw(path: string, sql: string, ...params: (string | number)[]): unknown
   }
 }
 
-async function waitFor(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`${what} did not happen within ${ms} ms`);
-    await sleep(50);
-  }
+/** Waits until `sql` counts at least `n` rows, on a raw connection to the file. */
+async function untilRows(path: string, n: number, sql: string, ...params: string[]) {
+  const count = () => Promise.resolve(Number(raw(path, sql, ...params)));
+  await eventually(count, (c) => c >= n, `${n} rows of ${sql}`);
 }
 
 /** Waits until some process registered as a blocked reader of `stream`. */
-function waitForWaiter(path: string, stream: string): Promise<void> {
-  return waitFor(
-    `a waiter on ${stream}`,
-    () => Number(raw(path, "SELECT count(*) FROM waiters WHERE stream = ?", stream)) > 0,
-  );
+function untilWaiter(path: string, stream: string): Promise<void> {
+  return untilRows(path, 1, "SELECT count(*) FROM waiters WHERE stream = ?", stream);
 }
 
-interface WaiterResult {
-  batches: StreamBatch[];
-  elapsedMs: number;
+/** Starts tests/fixtures/store_worker.ts on the SQLite file at `path`. */
+function sqliteWorker(path: string, args: string[]): StoreWorker {
+  const env = { AGENT_MESH_DB: path, AGENT_MESH_REDIS_URL: "", AGENT_MESH_HOME: dirname(path) };
+  return spawnWorker(env, args);
 }
 
-/** Starts tests/fixtures/sqlite_waiter.ts with `args`. */
-function spawnWaiter(args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", FIXTURE, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = child.output();
-  return {
-    child,
-    output,
-    async result(): Promise<WaiterResult> {
-      const out = await output;
-      const stderr = new TextDecoder().decode(out.stderr);
-      assert.ok(out.success, `the waiter failed: ${stderr}`);
-      return JSON.parse(new TextDecoder().decode(out.stdout));
-    },
-  };
+/** Starts a worker on the file at `path` and lets it run its command. */
+async function startWorker(path: string, args: string[]): Promise<StoreWorker> {
+  const worker = sqliteWorker(path, args);
+  try {
+    await worker.ready();
+    await worker.go();
+  } catch (err) {
+    await worker[Symbol.asyncDispose]();
+    throw err;
+  }
+  return worker;
 }
 
 function ids(batches: StreamBatch[]): string[] {
@@ -153,7 +136,7 @@ Deno.test({
         const [msB, seqB] = b.split("-").map(Number);
         assert.ok(msB === msA && seqB > seqA, `${b} does not follow ${a}`);
         // c must fall in a later millisecond than a and b (an append can take less than one).
-        while (Date.now() <= msA) await new Promise((resolve) => setTimeout(resolve, 1));
+        await eventually(() => Promise.resolve(Date.now()), (now) => now > msA, "the next ms");
         const c = await append(store, "s", { n: "c" });
         const idsOf = (entries: { id: string }[]) => entries.map((e) => e.id);
         assert.deepEqual(idsOf(await store.range("s", `(${a}`, `(${c}`)), [b]);
@@ -240,12 +223,11 @@ Deno.test({
   fn: () =>
     withDb((path) =>
       withStore(path, async (store) => {
-        const waiter = spawnWaiter(["read", path, "s", "0", String(BLOCK_MS)]);
-        await waitForWaiter(path, "s");
+        await using waiter = await startWorker(path, ["block-read", "s", "0", String(BLOCK_MS)]);
+        await untilWaiter(path, "s");
         const id = await append(store, "s", { x: "1" });
-        const out = await waiter.result();
-        assert.deepEqual(out.batches, [{ stream: "s", entries: [{ id, fields: { x: "1" } }] }]);
-        assert.ok(out.elapsedMs < WOKEN_WITHIN_MS, `woken after ${out.elapsedMs} ms`);
+        const batches = await withDeadline(waiter.result(), WOKEN_WITHIN_MS, "the blocked read");
+        assert.deepEqual(batches, [{ stream: "s", entries: [{ id, fields: { x: "1" } }] }]);
         assert.equal(raw(path, "SELECT count(*) FROM waiters"), 0, "close() left its rows");
       })
     ),
@@ -257,16 +239,15 @@ Deno.test({
   fn: () =>
     withDb((path) =>
       withStore(path, async (store) => {
-        const waiter = spawnWaiter(["read", path, "s", "0", String(BLOCK_MS)]);
-        await waitForWaiter(path, "s");
-        waiter.child.kill("SIGKILL");
-        assert.equal((await waiter.output).success, false);
+        const waiter = await startWorker(path, ["block-read", "s", "0", String(BLOCK_MS)]);
+        await untilWaiter(path, "s");
+        await waiter[Symbol.asyncDispose](); // SIGKILL
         assert.equal(raw(path, "SELECT count(*) FROM waiters"), 1, "the dead reader's row");
         const first = await append(store, "s", { x: "1" });
         const other = await openSqliteStore(path);
         try {
           const reading = other.read({ s: first }, { blockMs: BLOCK_MS });
-          await waitFor("a second waiter", () => raw(path, "SELECT count(*) FROM waiters") === 2);
+          await untilRows(path, 2, "SELECT count(*) FROM waiters");
           const id = await append(store, "s", { x: "2" });
           assert.deepEqual(ids(await reading), [id]);
         } finally {
@@ -284,13 +265,16 @@ Deno.test({
       withStore(path, async (store) => {
         await store.ensureGroup("q", "g", "0");
         const id = await append(store, "q", { job: "1" });
-        assert.deepEqual(ids(await store.consume("g", ["q"], { leaseMs: 2000 })), [id]);
-        // No ack and no further append: only the lease running out can wake it.
-        const waiter = spawnWaiter(["consume", path, "g", "q", String(BLOCK_MS), "2000"]);
-        await waitForWaiter(path, "q");
-        const out = await waiter.result();
-        assert.deepEqual(ids(out.batches), [id]);
-        assert.ok(out.elapsedMs < WOKEN_WITHIN_MS, `woken after ${out.elapsedMs} ms`);
+        // The worker is up before the take, so that its consume (judging leases of
+        // 2 s) starts blocked: no ack and no further append, only the lease running
+        // out can wake it.
+        await using waiter = sqliteWorker(path, ["take", "g", "q", String(BLOCK_MS), "2000"]);
+        await waiter.ready();
+        assert.deepEqual(ids(await store.consume("g", ["q"])), [id]);
+        await waiter.go();
+        await untilWaiter(path, "q");
+        const batches = await withDeadline(waiter.result<StreamBatch[]>(), BLOCK_MS, "the take");
+        assert.deepEqual(ids(batches), [id]);
         assert.equal(raw(path, "SELECT deliveries FROM pending"), 2);
       })
     ),
@@ -307,13 +291,12 @@ Deno.test({
       const aborted = store.read({ a: "0" }, { blockMs: BLOCK_MS, signal: ac.signal });
       const reading = store.read({ s: "0" }, { blockMs: BLOCK_MS });
       const consuming = store.consume("g", ["q"], { blockMs: BLOCK_MS });
-      await waitForWaiter(path, "q");
+      await untilRows(path, 3, "SELECT count(*) FROM waiters");
       ac.abort();
-      assert.deepEqual(await aborted, []);
-      const start = Date.now();
+      assert.deepEqual(await withDeadline(aborted, WOKEN_WITHIN_MS, "the aborted read"), []);
       await store.close();
-      assert.deepEqual(await Promise.all([reading, consuming]), [[], []]);
-      assert.ok(Date.now() - start < WOKEN_WITHIN_MS);
+      const ended = withDeadline(Promise.all([reading, consuming]), WOKEN_WITHIN_MS, "close()");
+      assert.deepEqual(await ended, [[], []]);
       assert.equal(raw(path, "SELECT count(*) FROM waiters"), 0, "close() left its rows");
       await assert.rejects(store.get("k"), StoreError);
     }),

@@ -3,8 +3,14 @@ import { append } from "../harness/store_ops.ts";
 import assert from "node:assert/strict";
 import { appendN, type ConformanceCase, idsOf, plainBatches } from "./_case.ts";
 import type { StreamBatch } from "../../lib/store/port.ts";
-import { sleep, stopwatch } from "../harness/timing.ts";
+import { withDeadline } from "../harness/timing.ts";
 import { spawnWorker } from "../harness/store_worker_client.ts";
+
+/**
+ * The lease of the retake case. "Taking it again starts a new lease" holds unless
+ * the test stalls this long between two calls of the store.
+ */
+const LEASE_MS = 1500;
 
 /** The ids of every entry in `batches`, stream by stream. */
 function taken(batches: StreamBatch[]): string[] {
@@ -79,29 +85,30 @@ export const groupCases: ConformanceCase[] = [
       const [kept, acked] = await appendN(h, s, 2);
       await h.store.ensureGroup(s, "g", "0");
       const other = await h.reopen();
+      // A lease is judged by the taker: consume(leaseMs) takes what was taken longer
+      // than leaseMs ago and not acked.
       await t.step("the first consumer takes both and acks one", async () => {
-        assert.deepEqual(taken(await h.store.consume("g", [s], { leaseMs: 500 })), [kept, acked]);
+        assert.deepEqual(taken(await h.store.consume("g", [s])), [kept, acked]);
         await h.store.ack(s, "g", [acked]);
       });
       await t.step("within its lease the entry is given to no one else", async () => {
         assert.deepEqual(await other.consume("g", [s], { leaseMs: 60_000 }), []);
       });
-      let sinceRetaken = stopwatch();
-      await t.step("after the lease the unacked entry goes to another consumer", async () => {
-        await sleep(1500);
-        assert.deepEqual(taken(await other.consume("g", [s], { leaseMs: 500 })), [kept]);
-        sinceRetaken = stopwatch();
+      await t.step("when its lease runs out it goes to a blocked consumer", async () => {
+        const retaking = other.consume("g", [s], { leaseMs: LEASE_MS, blockMs: 20_000 });
+        assert.deepEqual(taken(await withDeadline(retaking, 10_000, "the retake")), [kept]);
       });
       await t.step("taking it again starts a new lease", async () => {
-        // First taken 1.5 s ago, retaken just now: only a renewed lease keeps it.
-        const again = await h.store.consume("g", [s], { leaseMs: 1000 });
-        if (sinceRetaken() < 900) assert.deepEqual(again, []); // else the machine stalled
+        // Taken first at least LEASE_MS ago: a lease counted from the first take has run
+        // out, one renewed by the retake just now has not.
+        assert.deepEqual(await h.store.consume("g", [s], { leaseMs: LEASE_MS }), []);
       });
       await t.step("once acked, no entry is given out again", async () => {
         await other.ack(s, "g", [kept]);
-        await sleep(700);
-        assert.deepEqual(await h.store.consume("g", [s], { leaseMs: 500 }), []);
-        assert.deepEqual(await other.consume("g", [s], { leaseMs: 500 }), []);
+        // Blocked for longer than the lease: an entry still pending would come back.
+        const opts = { leaseMs: 200, blockMs: 1000 };
+        assert.deepEqual(await h.store.consume("g", [s], opts), []);
+        assert.deepEqual(await other.consume("g", [s], opts), []);
       });
     },
   },
@@ -110,22 +117,18 @@ export const groupCases: ConformanceCase[] = [
     async fn(h, t) {
       const s = h.key("q");
       await h.store.ensureGroup(s, "g", "$");
-      await t.step("with no append it returns [] after about blockMs", async () => {
-        const elapsed = stopwatch();
-        assert.deepEqual(await h.store.consume("g", [s], { blockMs: 300 }), []);
-        assert.ok(elapsed() >= 250, `a 300 ms block returned after ${elapsed()} ms`);
-        assert.ok(elapsed() < 10_000, `a 300 ms block returned after ${elapsed()} ms`);
+      await t.step("with no append it returns [] when the time is up", async () => {
+        const consuming = h.store.consume("g", [s], { blockMs: 300 });
+        assert.deepEqual(await withDeadline(consuming, 10_000, "the consume"), []);
       });
       await t.step("an append from another process wakes it", async () => {
         await using worker = spawnWorker(h.env, ["append", s, "1"]);
         await worker.ready();
         const consuming = h.store.consume("g", [s], { blockMs: 20_000 });
-        await sleep(300); // the consume is blocked by now
-        const elapsed = stopwatch();
+        await h.untilBlocked(1);
         await worker.go();
         const [id] = await worker.result<string[]>();
-        const batches = await consuming;
-        assert.ok(elapsed() < 10_000, `woken after ${elapsed()} ms of a 20 s block`);
+        const batches = await withDeadline(consuming, 10_000, "the blocked consume");
         assert.deepEqual(plainBatches(batches), [
           { stream: s, entries: [{ id, fields: { i: "0", pid: String(worker.pid) } }] },
         ]);

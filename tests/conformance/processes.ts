@@ -2,7 +2,6 @@
 import { append } from "../harness/store_ops.ts";
 import assert from "node:assert/strict";
 import { assertIncreasing, compareIds, type ConformanceCase, idsOf } from "./_case.ts";
-import { sleep } from "../harness/timing.ts";
 import { spawnWorker } from "../harness/store_worker_client.ts";
 
 export const processCases: ConformanceCase[] = [
@@ -11,16 +10,15 @@ export const processCases: ConformanceCase[] = [
     async fn(h) {
       const s = h.key("jobs");
       await h.store.ensureGroup(s, "workers", "0");
-      // Each takes entries one at a time until none comes for 3 s.
-      await using a = spawnWorker(h.env, ["consume", "workers", s, "200", "3000"]);
-      await using b = spawnWorker(h.env, ["consume", "workers", s, "200", "3000"]);
+      // Each takes entries one at a time until it takes a stop entry (two are appended
+      // last: one each, since a worker takes nothing after its stop entry).
+      await using a = spawnWorker(h.env, ["consume", "workers", s, "1000", "30000"]);
+      await using b = spawnWorker(h.env, ["consume", "workers", s, "1000", "30000"]);
       await Promise.all([a.ready(), b.ready()]);
       await Promise.all([a.go(), b.go()]);
       const appended: string[] = [];
-      for (let i = 0; i < 200; i++) {
-        appended.push(await append(h.store, s, { i: String(i) }));
-        if (i % 20 === 19) await sleep(5); // let the consumers interleave with the appends
-      }
+      for (let i = 0; i < 200; i++) appended.push(await append(h.store, s, { i: String(i) }));
+      for (const who of ["a", "b"]) await append(h.store, s, { stop: who });
       const [byA, byB] = await Promise.all([a.result<string[]>(), b.result<string[]>()]);
       assert.equal(new Set(byA).size, byA.length, "a consumer got one entry twice");
       assert.equal(new Set(byB).size, byB.length, "a consumer got one entry twice");

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import type { Store } from "../../lib/store/port.ts";
 import { type RedisServer, skipRedis, startRedis } from "./redis_server.ts";
-import { withDeadline } from "./timing.ts";
+import { eventually, withDeadline } from "./timing.ts";
 
 /** A store opened for one test. Dispose it (`await using`) to close it and remove its data. */
 export interface OpenedStore extends AsyncDisposable {
@@ -24,6 +24,13 @@ export interface OpenedStore extends AsyncDisposable {
   reopen(): Promise<Store>;
   /** Closes `store` once; disposing then does not close it again. */
   close(): Promise<void>;
+  /**
+   * Waits until at least `n` reads or consumes are blocked on this store's data, in
+   * any process, so that an append made now must wake them. Redis: clients blocked
+   * in XREAD/XREADGROUP (INFO clients). Embedded: rows of the `waiters` table, one
+   * per stream and blocked process.
+   */
+  untilBlocked(n: number): Promise<void>;
 }
 
 /** One engine of the suite. */
@@ -48,6 +55,7 @@ function opened(
   env: Record<string, string>,
   prefix: string,
   openAgain: () => Promise<Store>,
+  untilBlocked: (n: number) => Promise<void>,
   cleanup: () => Promise<void>,
 ): OpenedStore {
   const others: Store[] = [];
@@ -64,6 +72,7 @@ function opened(
       return other;
     },
     close,
+    untilBlocked,
     async [Symbol.asyncDispose]() {
       try {
         for (const other of others) {
@@ -98,7 +107,19 @@ async function openEmbedded(): Promise<OpenedStore> {
     AGENT_MESH_HOME: dir,
     AGENT_MESH_PREFIX: prefix,
   };
-  return opened(store, env, prefix, () => openSqliteStore(path), removeDir);
+  const untilBlocked = async (n: number) => {
+    const { DatabaseSync } = await import("node:sqlite");
+    const waiters = () => {
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        return Promise.resolve(Number(db.prepare("SELECT count(*) AS n FROM waiters").get()?.n));
+      } finally {
+        db.close();
+      }
+    };
+    await eventually(waiters, (count) => count >= n, `${n} rows in waiters`);
+  };
+  return opened(store, env, prefix, () => openSqliteStore(path), untilBlocked, removeDir);
 }
 
 let sharedRedis: Promise<RedisServer> | null = null;
@@ -134,7 +155,12 @@ async function openRedis(): Promise<OpenedStore> {
       await cleaner.close();
     }
   };
-  return opened(store, env, prefix, () => openRedisStore(url), removeKeys);
+  const untilBlocked = async (n: number) => {
+    const { rawClient, untilBlockedClients } = await import("./redis_raw.ts");
+    await using raw = await rawClient(url);
+    await untilBlockedClients(raw, n);
+  };
+  return opened(store, env, prefix, () => openRedisStore(url), untilBlocked, removeKeys);
 }
 
 /** The engines to run the conformance suite against. */

@@ -5,12 +5,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Milliseconds since the call, read by calling the returned function. */
-export function stopwatch(): () => number {
-  const start = performance.now();
-  return () => performance.now() - start;
-}
-
 /**
  * Settles like `promise`, or rejects naming `what` when it has not settled within
  * `ms`, so that an engine that hangs fails the test instead of stalling the run.
