@@ -99,9 +99,15 @@ export async function waitForMessage(
   o.signal.addEventListener("abort", check, { once: true });
   let renewedAt = 0;
   const inbox = mesh.keys.inbox(name);
-  let cursor = "0";
+  // Where the inbox ends, taken before the first look and then moved only by what
+  // the blocking read returns: a message landing after a look found nothing lies
+  // beyond it, so the read returns it at once. (Taken after the look, the position
+  // would already be past such a message, and the waiter would sleep through it
+  // until the read's time ran out: up to a lease.)
+  let cursor: string | null = null;
   try {
     while (check()) {
+      cursor ??= (await mesh.store.revRange(inbox, 1))[0]?.id ?? "0";
       if (Date.now() - renewedAt >= RENEW_MS) {
         renewedAt = Date.now();
         await renew(mesh, name, true).catch(() => {});
@@ -129,7 +135,6 @@ export async function waitForMessage(
       }
       // Nothing to take: wait for the inbox to change (a new entry), or for a lease
       // of a message another reader took and never acknowledged to run out.
-      if (cursor === "0") cursor = (await mesh.store.revRange(inbox, 1))[0]?.id ?? "0";
       const got = await mesh.store.read({ [inbox]: cursor }, {
         blockMs: Math.min(RENEW_MS, mesh.config.leaseMs),
         signal: stop.signal,
