@@ -27,7 +27,7 @@ import { monitorFigures, serveFigures } from "./idle.ts";
 import { findOriginal } from "./original.ts";
 import { handleInterrupts } from "./procs.ts";
 import { pingFigure } from "./ping.ts";
-import { sendFigure, sendParallelFigure } from "./send.ts";
+import { sendFigures, sendParallelFigure } from "./send.ts";
 import { type BenchContext, fmt, type Result } from "./stats.ts";
 import { whoFigures } from "./who.ts";
 
@@ -37,7 +37,7 @@ const ENGINES = ["embedded", "redis"] as const;
 const GROUPS: [string, (ctx: BenchContext) => Promise<Result[]>][] = [
   ["cli", cliFigures],
   ["ping", async (ctx) => [await redisPingPongFloor(ctx), ...await each(ctx, pingFigure)]],
-  ["send", (ctx) => each(ctx, sendFigure)],
+  ["send", sendFigures],
   ["parallel", (ctx) => each(ctx, sendParallelFigure)],
   ["broadcast", (ctx) => each(ctx, broadcastFigure)],
   ["who", (ctx) => eachMany(ctx, whoFigures)],
@@ -199,6 +199,7 @@ async function main(): Promise<number> {
       redis_round_trip_ms: ctx.floors.redisRoundTripMs,
       empty_script_ms: ctx.floors.emptyScriptMs,
       redis_ping_exchange_ms: ctx.floors.redisPingPongMs,
+      sqlite_send_per_s: ctx.floors.sqliteSendPerS ?? null,
     },
     original: ctx.original.tool
       ? { installed: true, src: ctx.original.tool.found }

@@ -1,13 +1,16 @@
 /**
- * Direct send throughput through Mesh.send (rate gate, audit entry, inbox append
- * and group echo). From one process: on Redis many sends in flight (they share
- * round trips: automatic pipelining), on the embedded engine one after another
- * (each send is two SQLite transactions; more in flight would only queue). Then
+ * Direct send throughput through Mesh.send (rate gate, audit entry, inbox append,
+ * group echo and the message's state). From one process: on Redis many sends in
+ * flight (they share round trips: automatic pipelining), on the embedded engine
+ * one after another (each send is one SQLite transaction; more in flight would
+ * only queue for the write lock), beside its floor: bare SQLite writing as many
+ * pages per transaction as a send does (bench/sqlite_floor.ts). Then
  * 8 sending processes at once, each to its own target: the aggregate rate, and a
  * count of every target's inbox to prove that nothing was lost.
  */
 import { AGENT, spawnDeno } from "./procs.ts";
 import { openMesh } from "./ping.ts";
+import { pagesPerSend, sqliteSendFloor } from "./sqlite_floor.ts";
 import { type BenchContext, pick, type Result, summarize, wallNow } from "./stats.ts";
 
 /** Sends in flight at once on Redis (one process). */
@@ -27,6 +30,7 @@ export async function sendFigure(
   const mesh = await openMesh(ctx.envs[engine]);
   const text = "bench message: " + "x".repeat(80);
   const rates: number[] = [];
+  let pages = NaN;
   try {
     for (let r = 0; r <= runs; r++) {
       let next = 0;
@@ -41,6 +45,7 @@ export async function sendFigure(
       const rate = count / ((performance.now() - t) / 1000);
       if (r > 0) rates.push(rate); // run 0 warms up
     }
+    if (engine === "embedded") pages = await pagesPerSend(mesh, ctx.envs.embedded.AGENT_MESH_DB);
   } finally {
     await mesh.store.close();
   }
@@ -61,7 +66,22 @@ export async function sendFigure(
     met: s.median >= goal,
     note: `${count.toLocaleString("en-US")} sends per run, ${inFlight(engine)} in flight` +
       "; p99 column: the slowest run",
+    ...(Number.isFinite(pages) ? { detail: { pages_per_send: pages } } : {}),
   };
+}
+
+/**
+ * Both engines' 1-process throughput, the embedded one beside its floor: bare
+ * SQLite writing as many pages per transaction as a send does, in the same run.
+ */
+export async function sendFigures(ctx: BenchContext): Promise<Result[]> {
+  const embedded = await sendFigure(ctx, "embedded");
+  const floor = sqliteSendFloor(ctx, embedded.detail?.pages_per_send ?? NaN);
+  ctx.floors.sqliteSendPerS = floor.median;
+  embedded.floor = { name: "bare SQLite transaction", unit: "msg/s", median: floor.median };
+  embedded.note += `; ${embedded.detail?.pages_per_send.toFixed(1)} WAL pages per send, ` +
+    `${(embedded.median / floor.median * 100).toFixed(0)} % of the floor's rate`;
+  return [floor, embedded, await sendFigure(ctx, "redis")];
 }
 
 /** 8 processes sending at once: aggregate messages per second, and loss. */

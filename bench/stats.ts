@@ -32,12 +32,14 @@ export interface Floors {
   emptyScriptMs: number;
   /** Median of a ping's exchange in bare Redis commands between two processes, ms. */
   redisPingPongMs: number;
+  /** Median rate of bare SQLite transactions writing as many pages as a send, per s. */
+  sqliteSendPerS?: number;
 }
 
 /** The floor a figure is compared with. */
 export interface FloorRef {
-  name: "redis PING round trip" | "empty deno run" | "original";
-  unit: "ms" | "MB";
+  name: "redis PING round trip" | "empty deno run" | "original" | "bare SQLite transaction";
+  unit: "ms" | "MB" | "msg/s";
   median: number;
 }
 
