@@ -1,6 +1,7 @@
 /**
- * The Redis floor: the raw round trip of a PING through ioredis, the client the
- * Redis engine uses, to the run's redis-server. Also the floor of a ping's own
+ * The Redis floor: the raw round trip of a PING through ioredis (a client apart
+ * from agent-mesh's own, so that the floor owes nothing to our code) to the run's
+ * redis-server. Also the floor of a ping's own
  * shape: the same two processes and the same
  * exchange (XADD to a stream a blocked XREAD waits on, answered by an XADD to a
  * stream the first process waits on), with nothing of agent-mesh but the socket.
