@@ -1,14 +1,17 @@
 /**
- * The Stop hook's waiter never goes to sleep with a message waiting for it. A
- * message that lands just after the waiter looked and found nothing must wake it:
- * the waiter takes its place in the inbox before it looks, never after. The
- * store is real; a wrapper around it sends the message at the worst moment (as
- * the waiter asks where the inbox ends) and notes whether the waiter then blocks
- * with the message untaken.
+ * The Stop hook's waiter at its two worst moments, on a real store wrapped to act
+ * then. (1) It never goes to sleep with a message waiting: a message landing just
+ * after the waiter looked and found nothing must wake it, so the waiter takes its
+ * place in the inbox before it looks, never after; the wrapper sends the message
+ * as the waiter asks where the inbox ends and notes whether it then blocks with
+ * the message untaken. (2) A waiter whose session ends after its loop's check and
+ * before it takes leaves the message for the next session, at once rather than
+ * after the lease: it checks again just before each take.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadConfig } from "../lib/config.ts";
+import { gatherMessages } from "../lib/hooks/context.ts";
 import { waitForMessage } from "../lib/hooks/waiter.ts";
 import { Mesh } from "../lib/mesh/mesh.ts";
 import type { Store } from "../lib/store/port.ts";
@@ -72,6 +75,48 @@ for (const engine of engines()) {
       assert.equal(outcome.kind, "woken");
       assert.match(written, /just in time/);
       assert.equal(sent, true, "the wrapper sent the message");
+    },
+  });
+}
+
+for (const engine of engines()) {
+  Deno.test({
+    name: `${engine.name}: a waiter whose session goes just before it takes leaves the message`,
+    ignore: engine.ignore,
+    ...engine.testOptions,
+    async fn() {
+      await using opened = await engine.open();
+      const home = await Deno.makeTempDir();
+      const config = loadConfig((k) => ({ AGENT_MESH_HOME: home, ...opened.env })[k]);
+      const sender = new Mesh(opened.store, config);
+      await sender.send({ from: "bob", to: "alice", text: "for the next session" });
+      // The session ends (here: the hook is interrupted) after the waiter's loop
+      // checked it and before the take: as the waiter readies alice's group.
+      const stop = new AbortController();
+      const store = new Proxy(opened.store, {
+        get(target, prop) {
+          if (prop === "ensureGroup") {
+            return (...args: Parameters<Store["ensureGroup"]>) => {
+              stop.abort();
+              return target.ensureGroup(...args);
+            };
+          }
+          const value = Reflect.get(target, prop, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const outcome = await waitForMessage(new Mesh(store, config), "alice", {
+        path: join(config.home, "waiter-alice-test"),
+        reader: { kind: "hook", session: "s1" },
+        signal: stop.signal,
+        write: () => Promise.reject(new Error("nothing may be written")),
+      });
+      assert.equal(outcome.kind, "interrupted");
+      // The next reader gets it at once, not after the lease.
+      const lines: string[] = [];
+      const next = await gatherMessages(sender, "alice", lines, { kind: "hook", session: "s2" });
+      await Deno.remove(home, { recursive: true });
+      assert.deepEqual(next.map((d) => d.message.text), ["for the next session"]);
     },
   });
 }

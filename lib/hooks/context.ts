@@ -32,6 +32,7 @@ function size(lines: string[]): number {
 /**
  * Takes `name`'s waiting messages into `lines` while there is room (a message too
  * long for the room left is shown cut, with a note), then says how many more wait.
+ * `mayTake` is asked just before each take: false (its reader is gone) takes no more.
  */
 export async function gatherMessages(
   mesh: Mesh,
@@ -39,6 +40,7 @@ export async function gatherMessages(
   lines: string[],
   reader: Reader,
   budget = CONTEXT_BUDGET,
+  mayTake: () => boolean = () => true,
 ): Promise<Delivery[]> {
   const frameOf = async (d: Delivery, maxText?: number) => {
     const m = d.message;
@@ -54,6 +56,7 @@ export async function gatherMessages(
   // only when it fits whole too (the first one always: cut if it must be).
   let used = size(lines);
   const taken = await takeWaiting(mesh, name, async (so) => {
+    if (!mayTake()) return false;
     const last = so.deliveries.at(-1);
     if (!last) return budget - used > MIN_ROOM;
     used += frameMessage(last.message).length + 1;

@@ -114,10 +114,11 @@ export async function waitForMessage(
         await markListening(mesh, name, "hooks").catch(() => {});
         await chaseOverdue(mesh, name).catch(() => []);
       }
-      // Taken only while this waiter is the one and its Claude Code runs: it looks
-      // without taking, and takes (what fits the context) just after that check.
+      // Taken only while this waiter is the one and its Claude Code runs: checked
+      // again just before each take, since Claude Code may have gone since the loop's
+      // check (a message taken by a waiter nobody reads waits out its lease).
       const lines: string[] = [];
-      const taken = await gatherMessages(mesh, name, lines, o.reader, CONTEXT_BUDGET);
+      const taken = await gatherMessages(mesh, name, lines, o.reader, CONTEXT_BUDGET, check);
       if (taken.length > 0) {
         // A newer waiter of the same live session may have started meanwhile: this one
         // still shows what it took (the session is the same). Only a gone Claude Code,
