@@ -1,5 +1,5 @@
 import { isUserError, UsageError } from "../lib/errors.ts";
-import { NAME_PATTERN } from "../lib/names.ts";
+import { checkName, ROLE_MAX } from "../lib/names.ts";
 import { defineCommand } from "./_cli/define.ts";
 import { obj, str } from "./_cli/shape.ts";
 
@@ -26,7 +26,12 @@ export default defineCommand({
       value: "NAME",
       help: "the agent this Claude Code session is (default: $AGENT_MESH_AGENT)",
     },
-    role: { type: "string", value: "TEXT", help: "the role registered at SessionStart" },
+    role: {
+      type: "string",
+      value: "TEXT",
+      maxLength: ROLE_MAX,
+      help: "the role registered at SessionStart",
+    },
   },
   output: obj({ hookSpecificOutput: obj({ hookEventName: str, additionalContext: str }) }),
   description: "Reads the hook's JSON on stdin. SessionStart registers NAME and injects\n" +
@@ -40,15 +45,8 @@ export default defineCommand({
       const event = lib.checkEvent(ctx.args.EVENT);
       const name = ctx.flags.as ?? Deno.env.get("AGENT_MESH_AGENT");
       if (!name) throw new UsageError('Missing --as NAME (see "agent-mesh help hook")');
-      if (!NAME_PATTERN.test(name) || name.length > 64) {
-        throw new UsageError(
-          `Invalid --as name ${JSON.stringify(name)}: use only letters, digits, "_" and "-"`,
-        );
-      }
+      checkName(name, "--as name");
       const role = ctx.flags.role;
-      if (role !== undefined && role.length > 200) {
-        throw new UsageError("Invalid --role: use text of at most 200 characters");
-      }
       const input = lib.parseHookInput(await lib.readHookInput());
       const result = await lib.runHook({
         mesh: await ctx.mesh(),

@@ -1,3 +1,4 @@
+import { ROLE_MAX } from "../lib/names.ts";
 import type { OverdueAction } from "../lib/mesh/ledger.ts";
 import { inline } from "../lib/text/safe_text.ts";
 import { defineCommand } from "./_cli/define.ts";
@@ -26,7 +27,7 @@ export default defineCommand({
     role: {
       type: "string",
       value: "TEXT",
-      maxLength: 200,
+      maxLength: ROLE_MAX,
       help: "the role registered for NAME, shown by who (default: keep the one registered)",
     },
   },

@@ -1,3 +1,4 @@
+import { ROLE_MAX } from "../lib/names.ts";
 import { inline } from "../lib/text/safe_text.ts";
 import { defineCommand } from "./_cli/define.ts";
 import { lit, obj } from "./_cli/shape.ts";
@@ -12,7 +13,7 @@ export default defineCommand({
     role: {
       type: "string",
       value: "TEXT",
-      maxLength: 200,
+      maxLength: ROLE_MAX,
       help: "what this agent does, shown by who",
     },
   },

@@ -1,6 +1,6 @@
 import type { Binding } from "../mcp/channel.ts";
 import { UsageError } from "../lib/errors.ts";
-import { checkName } from "../lib/names.ts";
+import { checkName, ROLE_MAX } from "../lib/names.ts";
 import { defineCommand } from "./_cli/define.ts";
 import { lit, obj, oneOf, str } from "./_cli/shape.ts";
 
@@ -22,7 +22,7 @@ export default defineCommand({
     role: {
       type: "string",
       value: "TEXT",
-      maxLength: 200,
+      maxLength: ROLE_MAX,
       help: "the role registered for NAME, shown by who",
     },
     channels: {

@@ -1,3 +1,4 @@
+import { ROLE_MAX } from "../lib/names.ts";
 import { UsageError } from "../lib/errors.ts";
 import { defineCommand } from "./_cli/define.ts";
 import { arr, bool, lit, obj, str } from "./_cli/shape.ts";
@@ -23,7 +24,7 @@ export default defineCommand({
     role: {
       type: "string",
       value: "TEXT",
-      maxLength: 200,
+      maxLength: ROLE_MAX,
       help: "what the agent does, shown by who",
     },
     scope: {

@@ -131,11 +131,23 @@ function numeric(env: Env, setting: NumericSetting): number {
   return n;
 }
 
+/**
+ * The one vocabulary of on/off values, for settings and for the HTTP front's query:
+ * 1, true, yes, on and 0, false, no, off (any case); undefined for anything else.
+ */
+export function switchWord(raw: string): boolean | undefined {
+  const word = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(word)) return true;
+  if (["0", "false", "no", "off"].includes(word)) return false;
+  return undefined;
+}
+
+/** An on/off setting: unset or empty is off. */
 function flag(env: Env, name: string): boolean {
-  const raw = (env(name) ?? "").trim().toLowerCase();
-  if (["", "0", "false", "no", "off"].includes(raw)) return false;
-  if (["1", "true", "yes", "on"].includes(raw)) return true;
-  throw new ConfigError(`Invalid ${name} "${raw}": expected 1 or 0`);
+  const raw = (env(name) ?? "").trim();
+  const on = raw === "" ? false : switchWord(raw);
+  if (on === undefined) throw new ConfigError(`Invalid ${name} "${raw}": expected 1 or 0`);
+  return on;
 }
 
 function redisUrl(env: Env): string | undefined {

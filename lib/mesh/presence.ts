@@ -2,8 +2,7 @@
  * The registry: who is on the mesh. An entry is the original's JSON string under
  * `P:registry:<name>` with a 180 s TTL, renewed by monitors and live sessions.
  */
-import { UsageError } from "../errors.ts";
-import { checkName } from "../names.ts";
+import { checkName, checkRole } from "../names.ts";
 import type { Mesh } from "./mesh.ts";
 
 /** Lifetime of a registry entry, in seconds (the original's value). */
@@ -62,9 +61,7 @@ export async function unmarkListening(mesh: Mesh, name: string, via: string): Pr
 /** Registers `name` (or renews it) with `role`. */
 export async function register(mesh: Mesh, name: string, role = ""): Promise<AgentInfo> {
   checkName(name);
-  if (typeof role !== "string" || role.length > 200) {
-    throw new UsageError("Invalid role: use text of at most 200 characters");
-  }
+  checkRole(role);
   const info: AgentInfo = { agent: name, role, pid: Deno.pid, ts: mesh.now() / 1000 };
   await mesh.store.set(mesh.keys.registry(name), JSON.stringify(info), REGISTRY_TTL_S);
   return info;

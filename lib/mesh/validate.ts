@@ -27,14 +27,3 @@ export function checkReplyKey(keys: Keys, key: unknown): string {
   }
   return key;
 }
-
-/** Longest role of a registration, in characters (the original's limit). */
-export const ROLE_MAX = 200;
-
-/** Returns `role` when it is text of at most ROLE_MAX characters, else throws a UsageError. */
-export function checkRole(role: unknown): string {
-  if (typeof role !== "string" || role.length > ROLE_MAX) {
-    throw new UsageError(`Invalid role: use text of at most ${ROLE_MAX} characters`);
-  }
-  return role;
-}

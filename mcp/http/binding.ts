@@ -4,10 +4,9 @@
  * header, with optional `role=TEXT` and `group=1` in the query.
  */
 import { UsageError } from "../../lib/errors.ts";
-import { checkName } from "../../lib/names.ts";
+import { switchWord } from "../../lib/config.ts";
+import { checkName, checkRole } from "../../lib/names.ts";
 import type { Binding } from "../channel.ts";
-
-const ROLE_MAX = 200;
 
 /** The binding requested by `req`, or undefined for an anonymous session; bad values throw UsageError. */
 export function requestBinding(req: Request, url: URL): Binding | undefined {
@@ -30,14 +29,16 @@ export function requestBinding(req: Request, url: URL): Binding | undefined {
     );
   }
   const agent = checkName(query ?? header, query !== null ? "as= agent name" : "X-Agent-Name");
-  if (role !== undefined && role.length > ROLE_MAX) {
-    throw new UsageError(`Invalid role: use text of at most ${ROLE_MAX} characters`);
-  }
+  if (role !== undefined) checkRole(role);
   return { agent, role, channels: flag(channels, "channels"), group: flag(group, "group") };
 }
 
+/** A switch of the query: absent is off, present without a value (`?group`) is on. */
 function flag(raw: string | null, what: string): boolean {
-  if (raw === null || ["0", "false", "no"].includes(raw)) return false;
-  if (["", "1", "true", "yes"].includes(raw)) return true;
-  throw new UsageError(`Invalid ${what}=${JSON.stringify(raw)}: expected 1 or 0`);
+  if (raw === null) return false;
+  const on = raw === "" ? true : switchWord(raw);
+  if (on === undefined) {
+    throw new UsageError(`Invalid ${what}=${JSON.stringify(raw)}: expected 1 or 0`);
+  }
+  return on;
 }
