@@ -10,113 +10,118 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadConfig } from "../lib/config.ts";
+import { type Config, loadConfig } from "../lib/config.ts";
 import { gatherMessages } from "../lib/hooks/context.ts";
 import { waitForMessage } from "../lib/hooks/waiter.ts";
 import { Mesh } from "../lib/mesh/mesh.ts";
 import type { Store } from "../lib/store/port.ts";
 import { engines } from "./harness/store_engines.ts";
 
-for (const engine of engines()) {
-  Deno.test({
-    name: `${engine.name}: a message landing as the waiter finds the inbox empty wakes it`,
-    ignore: engine.ignore,
-    ...engine.testOptions,
-    async fn() {
-      await using opened = await engine.open();
-      const home = await Deno.makeTempDir();
-      // A lease far longer than any test: a waiter asleep past the message would
-      // sleep for the lease, so the wrapper stops it instead and the test says why.
-      const config = loadConfig((k) =>
-        ({ AGENT_MESH_HOME: home, ...opened.env, AGENT_MESH_LEASE_S: "3600" })[k]
-      );
-      const sender = new Mesh(opened.store, config);
-      const stop = new AbortController();
-      let sent = false;
-      let written = "";
-      let sleptPastIt = false;
-      const inbox = sender.keys.inbox("alice");
-      const store = new Proxy(opened.store, {
-        get(target, prop) {
-          if (prop === "revRange") {
-            return async (stream: string, count: number) => {
-              if (stream === inbox && !sent) {
-                sent = true;
-                await sender.send({ from: "bob", to: "alice", text: "just in time" });
-              }
-              return await target.revRange(stream, count);
-            };
-          }
-          if (prop === "read") {
-            return (...args: Parameters<Store["read"]>) => {
-              if (sent && !written) {
-                sleptPastIt = true;
-                stop.abort();
-              }
-              return target.read(...args);
-            };
-          }
-          const value = Reflect.get(target, prop, target);
-          return typeof value === "function" ? value.bind(target) : value;
-        },
-      });
-      const waiter = new Mesh(store, config);
-      const outcome = await waitForMessage(waiter, "alice", {
-        path: join(config.home, "waiter-alice-test"),
-        reader: { kind: "hook", session: "s1" },
-        signal: stop.signal,
-        write: (text) => {
-          written += text;
-          return Promise.resolve();
-        },
-      });
-      await Deno.remove(home, { recursive: true });
-      assert.equal(sleptPastIt, false, "the waiter blocked with a message waiting for it");
-      assert.equal(outcome.kind, "woken");
-      assert.match(written, /just in time/);
-      assert.equal(sent, true, "the wrapper sent the message");
+type Opened = Awaited<ReturnType<ReturnType<typeof engines>[number]["open"]>>;
+
+/** `fn` on each engine, with a fresh store, a home and a sending Mesh; `env` adds settings. */
+function onEngines(
+  name: string,
+  env: Record<string, string>,
+  fn: (opened: Opened, config: Config, sender: Mesh) => Promise<void>,
+) {
+  for (const engine of engines()) {
+    Deno.test({
+      name: `${engine.name}: ${name}`,
+      ignore: engine.ignore,
+      ...engine.testOptions,
+      async fn() {
+        await using opened = await engine.open();
+        const home = await Deno.makeTempDir();
+        try {
+          const config = loadConfig((k) => ({ AGENT_MESH_HOME: home, ...opened.env, ...env })[k]);
+          await fn(opened, config, new Mesh(opened.store, config));
+        } finally {
+          await Deno.remove(home, { recursive: true });
+        }
+      },
+    });
+  }
+}
+
+/** `store` with some of its methods replaced (the rest bound to it). */
+function wrapped(store: Store, replaced: Partial<Store>): Store {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (Object.hasOwn(replaced, prop)) return replaced[prop as keyof Store];
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
     },
   });
 }
 
-for (const engine of engines()) {
-  Deno.test({
-    name: `${engine.name}: a waiter whose session goes just before it takes leaves the message`,
-    ignore: engine.ignore,
-    ...engine.testOptions,
-    async fn() {
-      await using opened = await engine.open();
-      const home = await Deno.makeTempDir();
-      const config = loadConfig((k) => ({ AGENT_MESH_HOME: home, ...opened.env })[k]);
-      const sender = new Mesh(opened.store, config);
-      await sender.send({ from: "bob", to: "alice", text: "for the next session" });
-      // The session ends (here: the hook is interrupted) after the waiter's loop
-      // checked it and before the take: as the waiter readies alice's group.
-      const stop = new AbortController();
-      const store = new Proxy(opened.store, {
-        get(target, prop) {
-          if (prop === "ensureGroup") {
-            return (...args: Parameters<Store["ensureGroup"]>) => {
-              stop.abort();
-              return target.ensureGroup(...args);
-            };
-          }
-          const value = Reflect.get(target, prop, target);
-          return typeof value === "function" ? value.bind(target) : value;
-        },
-      });
-      const outcome = await waitForMessage(new Mesh(store, config), "alice", {
-        path: join(config.home, "waiter-alice-test"),
-        reader: { kind: "hook", session: "s1" },
-        signal: stop.signal,
-        write: () => Promise.reject(new Error("nothing may be written")),
-      });
-      assert.equal(outcome.kind, "interrupted");
-      // The next reader gets it at once, not after the lease.
-      const lines: string[] = [];
-      const next = await gatherMessages(sender, "alice", lines, { kind: "hook", session: "s2" });
-      await Deno.remove(home, { recursive: true });
-      assert.deepEqual(next.map((d) => d.message.text), ["for the next session"]);
-    },
-  });
-}
+// A lease far longer than any test: a waiter asleep past the message would sleep
+// for the lease, so the wrapper stops it instead and the test says why.
+onEngines(
+  "a message landing as the waiter finds the inbox empty wakes it",
+  { AGENT_MESH_LEASE_S: "3600" },
+  async (opened, config, sender) => {
+    const stop = new AbortController();
+    let sent = false;
+    let written = "";
+    let sleptPastIt = false;
+    const inbox = sender.keys.inbox("alice");
+    const store = wrapped(opened.store, {
+      async revRange(stream, count) {
+        if (stream === inbox && !sent) {
+          sent = true;
+          await sender.send({ from: "bob", to: "alice", text: "just in time" });
+        }
+        return await opened.store.revRange(stream, count);
+      },
+      read(...args) {
+        if (sent && !written) {
+          sleptPastIt = true;
+          stop.abort();
+        }
+        return opened.store.read(...args);
+      },
+    });
+    const outcome = await waitForMessage(new Mesh(store, config), "alice", {
+      path: join(config.home, "waiter-alice-test"),
+      reader: { kind: "hook", session: "s1" },
+      signal: stop.signal,
+      write: (text) => {
+        written += text;
+        return Promise.resolve();
+      },
+    });
+    assert.equal(sleptPastIt, false, "the waiter blocked with a message waiting for it");
+    assert.equal(outcome.kind, "woken");
+    assert.match(written, /just in time/);
+    assert.equal(sent, true, "the wrapper sent the message");
+  },
+);
+
+onEngines(
+  "a waiter whose session goes just before it takes leaves the message",
+  {},
+  async (opened, config, sender) => {
+    await sender.send({ from: "bob", to: "alice", text: "for the next session" });
+    // The session ends (here: the hook is interrupted) after the waiter's loop
+    // checked it and before the take: as the waiter readies alice's group.
+    const stop = new AbortController();
+    const store = wrapped(opened.store, {
+      ensureGroup(...args) {
+        stop.abort();
+        return opened.store.ensureGroup(...args);
+      },
+    });
+    const outcome = await waitForMessage(new Mesh(store, config), "alice", {
+      path: join(config.home, "waiter-alice-test"),
+      reader: { kind: "hook", session: "s1" },
+      signal: stop.signal,
+      write: () => Promise.reject(new Error("nothing may be written")),
+    });
+    assert.equal(outcome.kind, "interrupted");
+    // The next reader gets it at once, not after the lease.
+    const lines: string[] = [];
+    const next = await gatherMessages(sender, "alice", lines, { kind: "hook", session: "s2" });
+    assert.deepEqual(next.map((d) => d.message.text), ["for the next session"]);
+  },
+);
