@@ -7,63 +7,48 @@
  * least) runs out, and an acknowledged one never is.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../lib/config.ts";
 import { type HookRun, runHook } from "../lib/hooks/run.ts";
 import type { HookEvent } from "../lib/hooks/input.ts";
-import { Mesh } from "../lib/mesh/mesh.ts";
-import { engines } from "./harness/store_engines.ts";
+import { onEngines } from "./harness/in_process.ts";
 import { eventually } from "./harness/timing.ts";
 
 const broken = () => Promise.reject(new Error("Broken pipe (os error 32)"));
 
-for (const engine of engines()) {
-  for (const event of ["UserPromptSubmit", "PostToolUse", "Stop"] as HookEvent[]) {
-    Deno.test({
-      name: `${engine.name}: a ${event} hook that cannot write its output acknowledges nothing`,
-      ignore: engine.ignore,
-      ...engine.testOptions,
-      async fn() {
-        await using opened = await engine.open();
-        const home = await Deno.makeTempDir();
-        try {
-          const config = loadConfig((k) =>
-            ({ AGENT_MESH_HOME: home, ...opened.env, AGENT_MESH_LEASE_S: "1" })[k]
-          );
-          const mesh = new Mesh(opened.store, config);
-          await mesh.send({ from: "bob", to: "alice", text: "kept for the next hook" });
-          // A Stop hook waits for a message: bounded, so that one never given out
-          // again ends the test (as a failure) rather than stalling it.
-          const run = (writeOut: HookRun["writeOut"], writeErr: HookRun["writeErr"]) =>
-            runHook({
-              mesh,
-              name: "alice",
-              event,
-              input: { sessionId: "s1" },
-              signal: AbortSignal.timeout(15_000),
-              entrypoint: "cli",
-              writeOut,
-              writeErr,
-            });
-          await assert.rejects(() => run(broken, broken), /Broken pipe/);
-          const shown = await eventually(
-            async () => {
-              let out = "";
-              const keep = (text: string) => {
-                out += text;
-                return Promise.resolve();
-              };
-              await run(keep, keep);
-              return out;
-            },
-            (out) => out.includes("kept for the next hook"),
-            "the message shown by the next hook",
-            30_000,
-          );
-          assert.match(shown, /kept for the next hook/);
-        } finally {
-          await Deno.remove(home, { recursive: true });
-        }
-      },
-    });
-  }
+for (const event of ["UserPromptSubmit", "PostToolUse", "Stop"] as HookEvent[]) {
+  onEngines(
+    `a ${event} hook that cannot write its output acknowledges nothing`,
+    { AGENT_MESH_LEASE_S: "1" },
+    async (_opened, _config, mesh) => {
+      await mesh.send({ from: "bob", to: "alice", text: "kept for the next hook" });
+      // A Stop hook waits for a message: bounded, so that one never given out
+      // again ends the test (as a failure) rather than stalling it.
+      const run = (writeOut: HookRun["writeOut"], writeErr: HookRun["writeErr"]) =>
+        runHook({
+          mesh,
+          name: "alice",
+          event,
+          input: { sessionId: "s1" },
+          signal: AbortSignal.timeout(15_000),
+          entrypoint: "cli",
+          writeOut,
+          writeErr,
+        });
+      await assert.rejects(() => run(broken, broken), /Broken pipe/);
+      const shown = await eventually(
+        async () => {
+          let out = "";
+          const keep = (text: string) => {
+            out += text;
+            return Promise.resolve();
+          };
+          await run(keep, keep);
+          return out;
+        },
+        (out) => out.includes("kept for the next hook"),
+        "the message shown by the next hook",
+        30_000,
+      );
+      assert.match(shown, /kept for the next hook/);
+    },
+  );
 }

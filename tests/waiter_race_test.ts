@@ -10,50 +10,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type Config, loadConfig } from "../lib/config.ts";
 import { gatherMessages } from "../lib/hooks/context.ts";
 import { waitForMessage } from "../lib/hooks/waiter.ts";
 import { Mesh } from "../lib/mesh/mesh.ts";
-import type { Store } from "../lib/store/port.ts";
-import { engines } from "./harness/store_engines.ts";
-
-type Opened = Awaited<ReturnType<ReturnType<typeof engines>[number]["open"]>>;
-
-/** `fn` on each engine, with a fresh store, a home and a sending Mesh; `env` adds settings. */
-function onEngines(
-  name: string,
-  env: Record<string, string>,
-  fn: (opened: Opened, config: Config, sender: Mesh) => Promise<void>,
-) {
-  for (const engine of engines()) {
-    Deno.test({
-      name: `${engine.name}: ${name}`,
-      ignore: engine.ignore,
-      ...engine.testOptions,
-      async fn() {
-        await using opened = await engine.open();
-        const home = await Deno.makeTempDir();
-        try {
-          const config = loadConfig((k) => ({ AGENT_MESH_HOME: home, ...opened.env, ...env })[k]);
-          await fn(opened, config, new Mesh(opened.store, config));
-        } finally {
-          await Deno.remove(home, { recursive: true });
-        }
-      },
-    });
-  }
-}
-
-/** `store` with some of its methods replaced (the rest bound to it). */
-function wrapped(store: Store, replaced: Partial<Store>): Store {
-  return new Proxy(store, {
-    get(target, prop) {
-      if (Object.hasOwn(replaced, prop)) return replaced[prop as keyof Store];
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
+import { onEngines, wrapped } from "./harness/in_process.ts";
 
 // A lease far longer than any test: a waiter asleep past the message would sleep
 // for the lease, so the wrapper stops it instead and the test says why.
