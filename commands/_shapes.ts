@@ -43,8 +43,5 @@ export const SENT_WAITED = named(
 /** What an ack returns: the send, and how many ledger entries it cleared. */
 export const ACKED = named("Acked", obj({ ...SENT_FIELDS, cleared: num }));
 
-/** A reply to a request. */
-export const REPLY = named("Reply", obj({ from: str, text: str, ts: str }));
-
 /** Agents, as `who` prints them. */
 export const AGENTS = arr(AGENT);
