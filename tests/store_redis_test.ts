@@ -16,18 +16,12 @@ import { agentFile, ensureHome } from "../lib/paths.ts";
 import { dirname } from "node:path";
 import { freePort, type RedisServer, skipRedis, startRedis } from "./harness/redis_server.ts";
 import { blockedClients, rawClient, untilBlockedClients } from "./harness/redis_raw.ts";
-import { eventually, withDeadline } from "./harness/timing.ts";
+import { eventually, HANG_MS, LONG_BLOCK_MS, withDeadline } from "./harness/timing.ts";
 
 const ignore = skipRedis();
 
 // Timers, sockets and the redis-server child must all be gone when a test ends.
 const OPTS = { ignore, sanitizeOps: true, sanitizeResources: true };
-const BLOCK_MS = 20_000;
-/**
- * Bounds the wait for a call that must end before its 20 s block runs out (woken,
- * aborted, closed): one that waits its block out fails instead of passing late.
- */
-const WITHIN_MS = 10_000;
 
 /** Runs `fn` with a fresh redis-server, a store on it and a raw client; all closed after. */
 async function withRedis(
@@ -59,7 +53,7 @@ Deno.test({ name: "opening an unreachable Redis fails with one line", ...OPTS },
   const port = freePort(); // nothing listens there
   await t.step("naming the URL and how to start Redis", async () => {
     const url = `redis://127.0.0.1:${port}/0`;
-    const opening = withDeadline(openRedisStore(url), WITHIN_MS, "opening");
+    const opening = withDeadline(openRedisStore(url), HANG_MS, "opening");
     const err = await opening.then(() => null, (e) => e);
     assert.ok(err instanceof StoreError, `expected a StoreError, got ${err}`);
     assert.equal(
@@ -115,10 +109,10 @@ Deno.test({ name: "a password-protected Redis", ...OPTS }, async (t) => {
     const store = await openRedisStore(withPass("limited", "pw"));
     try {
       const ac = new AbortController();
-      const reading = store.read({ s: "0" }, { blockMs: BLOCK_MS, signal: ac.signal });
+      const reading = store.read({ s: "0" }, { blockMs: LONG_BLOCK_MS, signal: ac.signal });
       await untilBlockedClients(raw, 1);
       ac.abort();
-      assert.deepEqual(await withDeadline(reading, WITHIN_MS, "the aborted read"), []);
+      assert.deepEqual(await withDeadline(reading, HANG_MS, "the aborted read"), []);
       const id = await append(store, "s", { x: "1" });
       assert.deepEqual(await store.read({ s: "0" }, { blockMs: 1000 }), [
         { stream: "s", entries: [{ id, fields: { x: "1" } }] },
@@ -241,12 +235,12 @@ Deno.test({ name: "a blocked read survives a Redis restart", ...OPTS }, async (t
       hard ? "killed (SIGKILL)" : "stopped (SIGTERM)",
       () =>
         withRedis(async (r, store, raw) => {
-          const reading = store.read({ "m:wake": "0" }, { blockMs: BLOCK_MS });
+          const reading = store.read({ "m:wake": "0" }, { blockMs: LONG_BLOCK_MS });
           await untilBlockedClients(raw, 1);
           await r.stop(hard); // returns once the server has exited: the read's connection is gone
           await r.restart();
-          const id = await withDeadline(append(store, "m:wake", { x: "1" }), WITHIN_MS, "append");
-          const batches = await withDeadline(reading, WITHIN_MS, "the blocked read");
+          const id = await withDeadline(append(store, "m:wake", { x: "1" }), HANG_MS, "append");
+          const batches = await withDeadline(reading, HANG_MS, "the blocked read");
           assert.deepEqual(batches, [{ stream: "m:wake", entries: [{ id, fields: { x: "1" } }] }]);
         }),
     );
@@ -257,7 +251,7 @@ Deno.test({ name: "a blocked read survives a Redis restart", ...OPTS }, async (t
       withRedis(async (r, store) => {
         await r.stop();
         const reading = store.read({ "m:s": "0" }, { blockMs: 1500 });
-        assert.deepEqual(await withDeadline(reading, WITHIN_MS, "the read"), []);
+        assert.deepEqual(await withDeadline(reading, HANG_MS, "the read"), []);
         // Redis stays down: the store is closed while reconnecting, leaving no timer behind.
       }),
   );
@@ -267,12 +261,12 @@ Deno.test({ name: "a blocked read survives a Redis restart", ...OPTS }, async (t
       withRedis(async (r, store, raw) => {
         await store.ensureGroup("m:q", "g", "$");
         await r.stop();
-        const consuming = store.consume("g", ["m:q"], { blockMs: BLOCK_MS });
+        const consuming = store.consume("g", ["m:q"], { blockMs: LONG_BLOCK_MS });
         await r.restart(); // the restarted server is empty: the group is recreated
         // A blocked XREADGROUP means its group is back (on a missing group it fails at once).
         await untilBlockedClients(raw, 1);
         const id = await append(store, "m:q", { x: "1" });
-        const batches = await withDeadline(consuming, WITHIN_MS, "the blocked consume");
+        const batches = await withDeadline(consuming, HANG_MS, "the blocked consume");
         assert.deepEqual(batches, [{ stream: "m:q", entries: [{ id, fields: { x: "1" } }] }]);
       }),
   );
@@ -285,23 +279,23 @@ Deno.test(
       const before = await clients(raw);
       for (let i = 0; i < 3; i++) {
         const ac = new AbortController();
-        const reading = store.read({ "m:a": "0" }, { blockMs: BLOCK_MS, signal: ac.signal });
+        const reading = store.read({ "m:a": "0" }, { blockMs: LONG_BLOCK_MS, signal: ac.signal });
         await untilBlockedClients(raw, 1);
         assert.equal(await clients(raw), before + 1, "one pooled connection for the read");
         ac.abort();
-        assert.deepEqual(await withDeadline(reading, WITHIN_MS, "the aborted read"), []);
+        assert.deepEqual(await withDeadline(reading, HANG_MS, "the aborted read"), []);
         await eventually(() => blockedClients(raw), (n) => n === 0, "the XREAD unblocked");
       }
       // Aborted at once, before the XREAD has even reached the server.
       for (let i = 0; i < 20; i++) {
         const ac = new AbortController();
-        const reading = store.read({ "m:a": "0" }, { blockMs: BLOCK_MS, signal: ac.signal });
+        const reading = store.read({ "m:a": "0" }, { blockMs: LONG_BLOCK_MS, signal: ac.signal });
         ac.abort();
-        assert.deepEqual(await withDeadline(reading, WITHIN_MS, "the aborted read"), []);
+        assert.deepEqual(await withDeadline(reading, HANG_MS, "the aborted read"), []);
       }
       assert.equal(await clients(raw), before + 1, "the pooled connection was reused");
       const id = await append(store, "m:a", { x: "1" });
-      assert.deepEqual(await store.read({ "m:a": "0" }, { blockMs: BLOCK_MS }), [
+      assert.deepEqual(await store.read({ "m:a": "0" }, { blockMs: LONG_BLOCK_MS }), [
         { stream: "m:a", entries: [{ id, fields: { x: "1" } }] },
       ]);
     }),
@@ -318,8 +312,8 @@ Deno.test({ name: "consume() uses one consumer name and leases", ...OPTS }, asyn
         { stream: q, entries: [{ id, fields: { msg: "1" } }] },
       ]);
       // Not noticed, the consume would wait out its block and return [].
-      const retaking = store.consume("g", [q], { leaseMs: 400, blockMs: BLOCK_MS });
-      const again = await withDeadline(retaking, WITHIN_MS, "the retake");
+      const retaking = store.consume("g", [q], { leaseMs: 400, blockMs: LONG_BLOCK_MS });
+      const again = await withDeadline(retaking, HANG_MS, "the retake");
       assert.deepEqual(again, [{ stream: q, entries: [{ id, fields: { msg: "1" } }] }]);
       await store.ack(q, "g", [id]);
     });
@@ -340,14 +334,14 @@ Deno.test({ name: "consume() uses one consumer name and leases", ...OPTS }, asyn
     });
     await t.step("a stream deleted under a blocked consume gets its group back", async () => {
       await store.ensureGroup(q, "g", "$");
-      const consuming = store.consume("g", [q], { blockMs: BLOCK_MS });
+      const consuming = store.consume("g", [q], { blockMs: LONG_BLOCK_MS });
       await untilBlockedClients(raw, 1);
       await raw.del(q); // Redis 7 unblocks the XREADGROUP with an error
       // The engine recreates the group and blocks again.
       await eventually(() => groups(raw, q), (names) => names.includes("g"), "the group back");
       await untilBlockedClients(raw, 1);
       const next = await append(store, q, { msg: "3" });
-      assert.deepEqual(await withDeadline(consuming, WITHIN_MS, "the blocked consume"), [
+      assert.deepEqual(await withDeadline(consuming, HANG_MS, "the blocked consume"), [
         { stream: q, entries: [{ id: next, fields: { msg: "3" } }] },
       ]);
     });
@@ -359,12 +353,12 @@ Deno.test({ name: "close() ends blocked reads and every connection", ...OPTS }, 
   await using raw = await rawClient(r.url);
   const store = await openRedisStore(r.url);
   await store.ensureGroup("m:q", "g", "$");
-  const reads = [1, 2, 3].map((i) => store.read({ [`m:${i}`]: "0" }, { blockMs: BLOCK_MS }));
-  const consuming = store.consume("g", ["m:q"], { blockMs: BLOCK_MS });
+  const reads = [1, 2, 3].map((i) => store.read({ [`m:${i}`]: "0" }, { blockMs: LONG_BLOCK_MS }));
+  const consuming = store.consume("g", ["m:q"], { blockMs: LONG_BLOCK_MS });
   await untilBlockedClients(raw, 4);
   assert.equal(await clients(raw), 6);
-  await withDeadline(store.close(), WITHIN_MS, "close()");
-  const ended = withDeadline(Promise.all([...reads, consuming]), WITHIN_MS, "the blocked calls");
+  await withDeadline(store.close(), HANG_MS, "close()");
+  const ended = withDeadline(Promise.all([...reads, consuming]), HANG_MS, "the blocked calls");
   assert.deepEqual(await ended, [[], [], [], []]);
   await eventually(() => clients(raw), (n) => n === 1, "every connection of the store closed");
   await assert.rejects(store.length("m:q"), StoreError);

@@ -4,7 +4,7 @@
  * across processes. Real files in temp dirs; blocked readers in subprocesses.
  */
 import { append } from "./harness/store_ops.ts";
-import { eventually, withDeadline } from "./harness/timing.ts";
+import { eventually, HANG_MS, LONG_BLOCK_MS, withDeadline } from "./harness/timing.ts";
 import { spawnWorker, type StoreWorker } from "./harness/store_worker_client.ts";
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
@@ -13,9 +13,6 @@ import { StoreError } from "../lib/errors.ts";
 import type { Store, StreamBatch } from "../lib/store/port.ts";
 import { openSqliteStore } from "../lib/store/sqlite.ts";
 
-const BLOCK_MS = 20_000;
-/** Bounds the wait for a read that must end before its 20 s block runs out. */
-const WOKEN_WITHIN_MS = 10_000;
 // Timers, sockets and subprocesses must all be gone when a test ends.
 const SANITIZE = { sanitizeOps: true, sanitizeResources: true };
 
@@ -223,10 +220,15 @@ Deno.test({
   fn: () =>
     withDb((path) =>
       withStore(path, async (store) => {
-        await using waiter = await startWorker(path, ["block-read", "s", "0", String(BLOCK_MS)]);
+        await using waiter = await startWorker(path, [
+          "block-read",
+          "s",
+          "0",
+          String(LONG_BLOCK_MS),
+        ]);
         await untilWaiter(path, "s");
         const id = await append(store, "s", { x: "1" });
-        const batches = await withDeadline(waiter.result(), WOKEN_WITHIN_MS, "the blocked read");
+        const batches = await withDeadline(waiter.result(), HANG_MS, "the blocked read");
         assert.deepEqual(batches, [{ stream: "s", entries: [{ id, fields: { x: "1" } }] }]);
         assert.equal(raw(path, "SELECT count(*) FROM waiters"), 0, "close() left its rows");
       })
@@ -239,14 +241,14 @@ Deno.test({
   fn: () =>
     withDb((path) =>
       withStore(path, async (store) => {
-        const waiter = await startWorker(path, ["block-read", "s", "0", String(BLOCK_MS)]);
+        const waiter = await startWorker(path, ["block-read", "s", "0", String(LONG_BLOCK_MS)]);
         await untilWaiter(path, "s");
         await waiter[Symbol.asyncDispose](); // SIGKILL
         assert.equal(raw(path, "SELECT count(*) FROM waiters"), 1, "the dead reader's row");
         const first = await append(store, "s", { x: "1" });
         const other = await openSqliteStore(path);
         try {
-          const reading = other.read({ s: first }, { blockMs: BLOCK_MS });
+          const reading = other.read({ s: first }, { blockMs: LONG_BLOCK_MS });
           await untilRows(path, 2, "SELECT count(*) FROM waiters");
           const id = await append(store, "s", { x: "2" });
           assert.deepEqual(ids(await reading), [id]);
@@ -268,12 +270,12 @@ Deno.test({
         // The worker is up before the take, so that its consume (judging leases of
         // 2 s) starts blocked: no ack and no further append, only the lease running
         // out can wake it.
-        await using waiter = sqliteWorker(path, ["take", "g", "q", String(BLOCK_MS), "2000"]);
+        await using waiter = sqliteWorker(path, ["take", "g", "q", String(LONG_BLOCK_MS), "2000"]);
         await waiter.ready();
         assert.deepEqual(ids(await store.consume("g", ["q"])), [id]);
         await waiter.go();
         await untilWaiter(path, "q");
-        const batches = await withDeadline(waiter.result<StreamBatch[]>(), BLOCK_MS, "the take");
+        const batches = await withDeadline(waiter.result<StreamBatch[]>(), HANG_MS, "the take");
         assert.deepEqual(ids(batches), [id]);
         assert.equal(raw(path, "SELECT deliveries FROM pending"), 2);
       })
@@ -288,14 +290,14 @@ Deno.test({
       const store = await openSqliteStore(path);
       await store.ensureGroup("q", "g", "$");
       const ac = new AbortController();
-      const aborted = store.read({ a: "0" }, { blockMs: BLOCK_MS, signal: ac.signal });
-      const reading = store.read({ s: "0" }, { blockMs: BLOCK_MS });
-      const consuming = store.consume("g", ["q"], { blockMs: BLOCK_MS });
+      const aborted = store.read({ a: "0" }, { blockMs: LONG_BLOCK_MS, signal: ac.signal });
+      const reading = store.read({ s: "0" }, { blockMs: LONG_BLOCK_MS });
+      const consuming = store.consume("g", ["q"], { blockMs: LONG_BLOCK_MS });
       await untilRows(path, 3, "SELECT count(*) FROM waiters");
       ac.abort();
-      assert.deepEqual(await withDeadline(aborted, WOKEN_WITHIN_MS, "the aborted read"), []);
+      assert.deepEqual(await withDeadline(aborted, HANG_MS, "the aborted read"), []);
       await store.close();
-      const ended = withDeadline(Promise.all([reading, consuming]), WOKEN_WITHIN_MS, "close()");
+      const ended = withDeadline(Promise.all([reading, consuming]), HANG_MS, "close()");
       assert.deepEqual(await ended, [[], []]);
       assert.equal(raw(path, "SELECT count(*) FROM waiters"), 0, "close() left its rows");
       await assert.rejects(store.get("k"), StoreError);

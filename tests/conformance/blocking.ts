@@ -3,15 +3,8 @@ import { append } from "../harness/store_ops.ts";
 import assert from "node:assert/strict";
 import type { StreamBatch } from "../../lib/store/port.ts";
 import { type ConformanceCase, idsOf, plainBatches } from "./_case.ts";
-import { withDeadline } from "../harness/timing.ts";
+import { HANG_MS, LONG_BLOCK_MS, withDeadline } from "../harness/timing.ts";
 import { spawnWorker } from "../harness/store_worker_client.ts";
-
-const BLOCK_MS = 20_000;
-/**
- * Bounds the wait for a read that an append, an abort or close() must end: a read
- * left to run out its 20 s block fails the test instead of passing late.
- */
-const WOKEN_WITHIN_MS = 10_000;
 
 export const blockingCases: ConformanceCase[] = [
   {
@@ -20,11 +13,11 @@ export const blockingCases: ConformanceCase[] = [
       const s = h.key("wake");
       await using worker = spawnWorker(h.env, ["append", s, "1"]);
       await worker.ready();
-      const reading = h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS });
+      const reading = h.store.read({ [s]: "0" }, { blockMs: LONG_BLOCK_MS });
       await h.untilBlocked(1);
       await worker.go();
       const [id] = await worker.result<string[]>();
-      const batches = await withDeadline(reading, WOKEN_WITHIN_MS, "the blocked read");
+      const batches = await withDeadline(reading, HANG_MS, "the blocked read");
       assert.deepEqual(plainBatches(batches), [
         { stream: s, entries: [{ id, fields: { i: "0", pid: String(worker.pid) } }] },
       ]);
@@ -34,14 +27,14 @@ export const blockingCases: ConformanceCase[] = [
     name: "read() blocked in another process is woken by an append here",
     async fn(h) {
       const s = h.key("wake");
-      await using worker = spawnWorker(h.env, ["block-read", s, "0", String(BLOCK_MS)]);
+      await using worker = spawnWorker(h.env, ["block-read", s, "0", String(LONG_BLOCK_MS)]);
       await worker.ready();
       await worker.go();
       await h.untilBlocked(1);
       const id = await append(h.store, s, { x: "1" });
       const batches = await withDeadline(
         worker.result<StreamBatch[]>(),
-        WOKEN_WITHIN_MS,
+        HANG_MS,
         "the read blocked in the worker",
       );
       assert.deepEqual(plainBatches(batches), [{
@@ -54,17 +47,17 @@ export const blockingCases: ConformanceCase[] = [
     name: "read() with blockMs is woken by an append through the same store",
     async fn(h) {
       const s = h.key("wake");
-      const reading = h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS });
+      const reading = h.store.read({ [s]: "0" }, { blockMs: LONG_BLOCK_MS });
       await h.untilBlocked(1);
       const appending = append(h.store, s, { x: "1" });
       const id = await withDeadline(
         appending,
-        WOKEN_WITHIN_MS,
+        HANG_MS,
         "append() while a read of the same store blocks",
       );
       const batches = await withDeadline(
         reading,
-        WOKEN_WITHIN_MS,
+        HANG_MS,
         "the blocked read after an append",
       );
       assert.deepEqual(batches.map((b) => idsOf(b.entries)), [[id]]);
@@ -74,22 +67,22 @@ export const blockingCases: ConformanceCase[] = [
     name: "two reads blocked at once on one store are both woken",
     async fn(h) {
       const [a, b] = [h.key("a"), h.key("b")];
-      const readA = h.store.read({ [a]: "0" }, { blockMs: BLOCK_MS });
-      const readB = h.store.read({ [b]: "0" }, { blockMs: BLOCK_MS });
+      const readA = h.store.read({ [a]: "0" }, { blockMs: LONG_BLOCK_MS });
+      const readB = h.store.read({ [b]: "0" }, { blockMs: LONG_BLOCK_MS });
       await h.untilBlocked(2);
       const idB = await withDeadline(
         append(h.store, b, { x: "b" }),
-        WOKEN_WITHIN_MS,
+        HANG_MS,
         "append() to b",
       );
       const idA = await withDeadline(
         append(h.store, a, { x: "a" }),
-        WOKEN_WITHIN_MS,
+        HANG_MS,
         "append() to a",
       );
       const [batchesA, batchesB] = await withDeadline(
         Promise.all([readA, readB]),
-        WOKEN_WITHIN_MS,
+        HANG_MS,
         "the two blocked reads",
       );
       assert.deepEqual(batchesA.map((x) => idsOf(x.entries)), [[idA]]);
@@ -103,7 +96,7 @@ export const blockingCases: ConformanceCase[] = [
     async fn(h, t) {
       const s = h.key("quiet");
       const quietRead = (cursor: string) =>
-        withDeadline(h.store.read({ [s]: cursor }, { blockMs: 300 }), WOKEN_WITHIN_MS, "the read");
+        withDeadline(h.store.read({ [s]: cursor }, { blockMs: 300 }), HANG_MS, "the read");
       await t.step("on a missing stream", async () => {
         assert.deepEqual(await quietRead("0"), []);
       });
@@ -119,19 +112,19 @@ export const blockingCases: ConformanceCase[] = [
       const s = h.key("abort");
       await t.step("aborted while blocked", async () => {
         const ac = new AbortController();
-        const reading = h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS, signal: ac.signal });
+        const reading = h.store.read({ [s]: "0" }, { blockMs: LONG_BLOCK_MS, signal: ac.signal });
         await h.untilBlocked(1);
         ac.abort();
-        assert.deepEqual(await withDeadline(reading, WOKEN_WITHIN_MS, "the aborted read"), []);
+        assert.deepEqual(await withDeadline(reading, HANG_MS, "the aborted read"), []);
       });
       await t.step("aborted before the call", async () => {
         const signal = AbortSignal.abort();
-        const reading = h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS, signal });
-        assert.deepEqual(await withDeadline(reading, WOKEN_WITHIN_MS, "the read"), []);
+        const reading = h.store.read({ [s]: "0" }, { blockMs: LONG_BLOCK_MS, signal });
+        assert.deepEqual(await withDeadline(reading, HANG_MS, "the read"), []);
       });
       await t.step("the store still works afterwards", async () => {
         const id = await append(h.store, s, { x: "1" });
-        const batches = await h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS });
+        const batches = await h.store.read({ [s]: "0" }, { blockMs: LONG_BLOCK_MS });
         assert.deepEqual(batches.map((b) => idsOf(b.entries)), [[id]]);
       });
     },
@@ -141,13 +134,13 @@ export const blockingCases: ConformanceCase[] = [
     async fn(h) {
       const [s, q] = [h.key("s"), h.key("q")];
       await h.store.ensureGroup(q, "g", "$");
-      const reading = h.store.read({ [s]: "0" }, { blockMs: BLOCK_MS });
-      const consuming = h.store.consume("g", [q], { blockMs: BLOCK_MS });
+      const reading = h.store.read({ [s]: "0" }, { blockMs: LONG_BLOCK_MS });
+      const consuming = h.store.consume("g", [q], { blockMs: LONG_BLOCK_MS });
       await h.untilBlocked(2);
       await h.close();
       const [read, consumed] = await withDeadline(
         Promise.allSettled([reading, consuming]),
-        WOKEN_WITHIN_MS,
+        HANG_MS,
         "the blocked read and consume after close()",
       );
       assert.deepEqual(read, { status: "fulfilled", value: [] }, "the blocked read");

@@ -1,5 +1,13 @@
 /** Small timing helpers for tests. They bound waits; they never measure speed. */
 
+/**
+ * A block no test waits out: a blocking call that returns within a test was
+ * woken, aborted or closed, never timed out, whatever the machine's speed.
+ */
+export const LONG_BLOCK_MS = 600_000;
+/** Bounds a wait that must end (a guard against a hang, not a claim about speed). */
+export const HANG_MS = 60_000;
+
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
