@@ -4,7 +4,7 @@
  * starts, so each connection runs in a subprocess.
  */
 import assert from "node:assert/strict";
-import { freePort, skipRedis } from "./harness/redis_server.ts";
+import { freePort, skipRedis, untilRedisReady } from "./harness/redis_server.ts";
 
 const opensslMissing = new Deno.Command("openssl", { args: ["version"], stdout: "null" })
   .output().then((o) => !o.success, () => true);
@@ -25,20 +25,6 @@ async function makeCerts(dir: string): Promise<void> {
   await Deno.writeTextFile(`${dir}/ext.cnf`, "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
   await x(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key"]
     .concat(["-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"]));
-}
-
-async function waitForPort(port: number, child: Deno.ChildProcess): Promise<void> {
-  let exited = false;
-  child.status.then(() => exited = true);
-  for (let i = 0; i < 1000 && !exited; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-  throw new Error(`redis-server did not listen on TLS port ${port}`);
 }
 
 /** Connects to `url` with the client in a new Deno process; its PING reply or error message. */
@@ -73,6 +59,7 @@ Deno.test(
     const dir = await Deno.makeTempDir({ prefix: "agent-mesh-tls-" });
     const port = freePort();
     let child: Deno.ChildProcess | undefined;
+    let drained: Promise<void> = Promise.resolve();
     try {
       await makeCerts(dir);
       child = new Deno.Command("timeout", {
@@ -90,10 +77,10 @@ Deno.test(
           .concat(["--tls-ca-cert-file", "ca.pem", "--tls-auth-clients", "no"])
           .concat(["--dir", dir, "--save", "", "--appendonly", "no"]),
         cwd: dir,
-        stdout: "null",
+        stdout: "piped",
         stderr: "null",
       }).spawn();
-      await waitForPort(port, child);
+      ({ drained } = await untilRedisReady(child, "the TLS redis-server"));
       await t.step("with the CA trusted (DENO_CERT), by name and by address", async () => {
         assert.equal(await ping(`rediss://localhost:${port}/0`, `${dir}/ca.pem`), "PONG");
         assert.equal(await ping(`REDISS://127.0.0.1:${port}/0`, `${dir}/ca.pem`), "PONG");
@@ -108,6 +95,7 @@ Deno.test(
       if (child) {
         child.kill("SIGTERM");
         await child.status;
+        await drained;
       }
       await Deno.remove(dir, { recursive: true });
     }

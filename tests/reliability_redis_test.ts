@@ -7,15 +7,13 @@
  */
 import { append } from "./harness/store_ops.ts";
 import assert from "node:assert/strict";
-// deno-lint-ignore no-import-prefix
-import { Redis } from "npm:ioredis@5.11.1";
 import { InboxFullError, StoreError } from "../lib/errors.ts";
 import type { AppendOp } from "../lib/store/port.ts";
 import { openRedisStore } from "../lib/store/redis.ts";
 import { runCli } from "./harness/cli.ts";
 import { stdioAgent } from "./harness/mcp_server.ts";
 import { skipRedis, startRedis } from "./harness/redis_server.ts";
-import { closeRaw } from "./harness/redis_raw.ts";
+import { closeRaw, rawClient } from "./harness/redis_raw.ts";
 import { withDeadline } from "./harness/timing.ts";
 
 const ignore = skipRedis();
@@ -113,9 +111,7 @@ Deno.test(
   async () => {
     await using server = await startRedis();
     const store = await openRedisStore(server.url);
-    const raw = new Redis(server.url, { lazyConnect: true, disableClientInfo: true });
-    raw.on("error", () => {});
-    await raw.connect();
+    const raw = await rawClient(server.url);
     try {
       const s = "m:to_bob";
       const op = (i: number, maxLen = 100): AppendOp => ({

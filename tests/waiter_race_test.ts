@@ -1,6 +1,6 @@
 /**
  * The Stop hook's waiter at its two worst moments, on a real store wrapped to act
- * then. (1) It never goes to sleep with a message waiting: a message landing just
+ * then. (1) It never blocks with a message waiting for it: a message landing just
  * after the waiter looked and found nothing must wake it, so the waiter takes its
  * place in the inbox before it looks, never after; the wrapper sends the message
  * as the waiter asks where the inbox ends and notes whether it then blocks with
@@ -15,7 +15,7 @@ import { waitForMessage } from "../lib/hooks/waiter.ts";
 import { Mesh } from "../lib/mesh/mesh.ts";
 import { onEngines, wrapped } from "./harness/in_process.ts";
 
-// A lease far longer than any test: a waiter asleep past the message would sleep
+// A lease far longer than any test: a waiter blocked past the message would wait
 // for the lease, so the wrapper stops it instead and the test says why.
 onEngines(
   "a message landing as the waiter finds the inbox empty wakes it",

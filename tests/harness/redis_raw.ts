@@ -4,9 +4,9 @@
  */
 // deno-lint-ignore no-import-prefix
 import { Redis } from "npm:ioredis@5.11.1";
-import { eventually } from "./timing.ts";
+import { eventually, HANG_MS, withDeadline } from "./timing.ts";
 
-/** A raw client, connected. Dispose it (`await using`) to hang up. */
+/** A raw client, connected (it reconnects after a restart). Dispose it (`await using`) to hang up. */
 export async function rawClient(url: string): Promise<Redis & AsyncDisposable> {
   const raw = new Redis(url, {
     lazyConnect: true,
@@ -19,18 +19,17 @@ export async function rawClient(url: string): Promise<Redis & AsyncDisposable> {
   return raw;
 }
 
-/** Disconnects a raw client; waits for its end, 200 ms at most (one reconnecting never says it). */
+/**
+ * Disconnects a raw client and waits for its socket to close. Between two
+ * reconnection attempts it has no socket: disconnecting cancels the next attempt
+ * and leaves nothing to wait for (ioredis then never says "end").
+ */
 export async function closeRaw(raw: Redis): Promise<void> {
   if (raw.status === "end") return;
-  const end = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 200);
-    raw.once("end", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  const socketless = raw.status === "reconnecting";
+  const end = new Promise<void>((resolve) => raw.once("end", () => resolve()));
   raw.disconnect();
-  await end;
+  if (!socketless) await withDeadline(end, HANG_MS, "the raw client's end");
 }
 
 /** Clients the server has blocked in a command (XREAD or XREADGROUP with BLOCK here). */

@@ -3,7 +3,7 @@
  * Where `redis-server` is missing, says so loudly and returns null, unless
  * AGENT_MESH_REQUIRE_REDIS=1: then it throws.
  */
-import { sleep } from "./timing.ts";
+import { HANG_MS, withDeadline } from "./timing.ts";
 
 /** A running throwaway Redis. Dispose it (`await using`) to stop it and remove its dir. */
 export interface RedisServer extends AsyncDisposable {
@@ -80,21 +80,32 @@ export function freePort(): number {
   return port;
 }
 
-async function waitForPort(port: number, child: Deno.ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  let exited = false;
-  child.status.then(() => exited = true);
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`redis-server on port ${port} exited at start`);
-    try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      conn.close();
-      return;
-    } catch {
-      await sleep(10); // pacing of a poll for the open port: the condition ends the wait
-    }
-  }
-  throw new Error(`redis-server did not listen on port ${port} within 10 s`);
+/**
+ * Waits until `child` (a redis-server, its log on stdout) says it is "Ready to
+ * accept connections"; the rest of its log is read and dropped, so that the
+ * server never blocks on a full pipe. `drained` settles once the server is gone.
+ */
+export async function untilRedisReady(
+  child: Deno.ChildProcess,
+  what: string,
+): Promise<{ drained: Promise<void> }> {
+  const log = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  await withDeadline(
+    (async () => {
+      while (!/Ready to accept connections/.test(seen)) {
+        const { value, done } = await log.read();
+        if (done) throw new Error(`${what} exited at start: ${seen.slice(-400)}`);
+        seen += value;
+      }
+    })(),
+    HANG_MS,
+    `${what} ready`,
+  );
+  const drained = (async () => {
+    while (!(await log.read()).done) { /* the log goes nowhere */ }
+  })();
+  return { drained };
 }
 
 /** Starts redis-server; the process stops by itself after `maxSeconds` at the latest. */
@@ -102,6 +113,7 @@ export async function startRedis(maxSeconds = 900): Promise<RedisServer> {
   const dir = await Deno.makeTempDir({ prefix: "agent-mesh-redis-" });
   const port = freePort();
   let child: Deno.ChildProcess | null = null;
+  let drained: Promise<void> = Promise.resolve();
   const spawn = async () => {
     // `timeout` makes sure a server orphaned by a crashed test run stops by itself.
     child = new Deno.Command("timeout", {
@@ -121,10 +133,10 @@ export async function startRedis(maxSeconds = 900): Promise<RedisServer> {
         "--protected-mode",
         "yes",
       ],
-      stdout: "null",
+      stdout: "piped",
       stderr: "null",
     }).spawn();
-    await waitForPort(port, child);
+    ({ drained } = await untilRedisReady(child, `redis-server on port ${port}`));
   };
   const stop = async (hard = false) => {
     const c = child as Deno.ChildProcess | null;
@@ -137,6 +149,7 @@ export async function startRedis(maxSeconds = 900): Promise<RedisServer> {
       else c.kill("SIGTERM");
     } catch { /* already gone */ }
     await c.status;
+    await drained;
   };
   await spawn();
   return {
