@@ -18,25 +18,25 @@ import {
   written,
 } from "./common.ts";
 import { runBounded } from "./proc.ts";
+import { COMMAND_NAMES } from "../commands/index.ts";
 
-/** Commands that end by themselves (no server, no follower, nothing written outside the store). */
-const COMMANDS = [
-  "send",
-  "broadcast",
-  "listen",
-  "ping",
-  "request",
-  "reply",
-  "ack",
-  "pending",
-  "register",
-  "deregister",
-  "who",
-  "history",
-  "status",
-  "rm",
-  "help",
-] as const;
+/**
+ * Commands left out: those that do not end by themselves (a server, a follower)
+ * or write outside the store (setup files, tokens, a demo's agents, a hook's
+ * waiter). Every other command is fuzzed, a new one included.
+ */
+const NOT_FUZZED = [
+  "monitor",
+  "tail",
+  "serve",
+  "dashboard",
+  "token",
+  "setup",
+  "hook",
+  "doctor",
+  "demo",
+];
+const COMMANDS = COMMAND_NAMES.filter((name) => !NOT_FUZZED.includes(name));
 
 const NAMES = [
   "bob",
