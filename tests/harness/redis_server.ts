@@ -108,8 +108,11 @@ export async function untilRedisReady(
   return { drained };
 }
 
-/** Starts redis-server; the process stops by itself after `maxSeconds` at the latest. */
-export async function startRedis(maxSeconds = 900): Promise<RedisServer> {
+/**
+ * Starts redis-server; the process stops by itself after `maxSeconds` at the
+ * latest. `extraArgs` come last, so they override the defaults (no persistence).
+ */
+export async function startRedis(maxSeconds = 900, extraArgs: string[] = []): Promise<RedisServer> {
   const dir = await Deno.makeTempDir({ prefix: "agent-mesh-redis-" });
   const port = freePort();
   let child: Deno.ChildProcess | null = null;
@@ -132,6 +135,7 @@ export async function startRedis(maxSeconds = 900): Promise<RedisServer> {
         "no",
         "--protected-mode",
         "yes",
+        ...extraArgs,
       ],
       stdout: "piped",
       stderr: "null",
